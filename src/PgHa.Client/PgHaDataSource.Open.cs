@@ -1,0 +1,183 @@
+using Npgsql;
+using PgHa.Client.Resilience.Internal;
+using PgHa.Client.Routing.Internal;
+
+namespace PgHa.Client;
+
+public sealed partial class PgHaDataSource
+{
+    /// <summary>Opens a connection on the node <see cref="DefaultRole"/> routes to (normally the primary).</summary>
+    public new ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
+        => OpenConnectionAsync(DefaultRole, cancellationToken);
+
+    /// <summary>
+    /// Opens a connection on a node of the given role. The choice is made from the current snapshot without any
+    /// network call; if no node fits (no primary during a failover, first discovery still running) it waits for
+    /// the watchdog, up to <see cref="PgHaOptions.NodeWaitTimeout"/>.
+    /// </summary>
+    /// <exception cref="PgHaException">No node fit within the wait; the message names each node's state.</exception>
+    public ValueTask<NpgsqlConnection> OpenConnectionAsync(TargetRole role, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var outcome = NodeSelector.Select(_monitor.Current, _requests[(int)role], _outstanding, NextTicket(), out var index);
+        return outcome == RouteOutcome.Selected
+            ? OpenOnNodeAsync(index, role, cancellationToken)
+            : OpenWhenRoutableAsync(role, lastFailure: null, async: true, cancellationToken);
+    }
+
+    /// <summary>Opens a connection on the node <see cref="DefaultRole"/> routes to.</summary>
+    public new NpgsqlConnection OpenConnection() => OpenConnection(DefaultRole);
+
+    /// <summary>Opens a connection on a node of the given role; see <see cref="OpenConnectionAsync(TargetRole, CancellationToken)"/>.</summary>
+    public NpgsqlConnection OpenConnection(TargetRole role)
+    {
+        ThrowIfDisposed();
+        var outcome = NodeSelector.Select(_monitor.Current, _requests[(int)role], _outstanding, NextTicket(), out var index);
+        if (outcome == RouteOutcome.Selected)
+        {
+            var connection = _nodes[index].CreateConnection();
+            try
+            {
+                connection.Open();
+                return connection;
+            }
+            catch (Exception ex) when (IsNodeFailure(ex))
+            {
+                connection.Dispose();
+                _monitor.ReportFailure(index, ex);
+                return OpenWhenRoutableAsync(role, ex, async: false, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+
+        return OpenWhenRoutableAsync(role, lastFailure: null, async: false, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    /// <summary>An unopened connection to the node <see cref="DefaultRole"/> routes to now.</summary>
+    public new NpgsqlConnection CreateConnection() => CreateConnection(DefaultRole);
+
+    /// <summary>
+    /// An unopened connection bound to the node the role routes to now, for code that opens connections itself
+    /// (Dapper, ADO.NET). Prefer <see cref="OpenConnectionAsync(TargetRole, CancellationToken)"/>: it routes at open time.
+    /// If no node fits now, this waits (blocking) like an open does.
+    /// </summary>
+    public NpgsqlConnection CreateConnection(TargetRole role)
+    {
+        ThrowIfDisposed();
+        var request = _requests[(int)role];
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            var topology = _monitor.Current;
+            var outcome = NodeSelector.Select(topology, request, _outstanding, NextTicket(), out var index);
+            if (outcome == RouteOutcome.Selected)
+                return _nodes[index].CreateConnection();
+            var remaining = _options.NodeWaitTimeout - _time.GetElapsedTime(started);
+            if (outcome == RouteOutcome.Fail || remaining <= TimeSpan.Zero)
+                throw NoNodeFits(topology, request, _time.GetElapsedTime(started), lastFailure: null);
+            using var waiting = NeedsPrimary(role) ? _monitor.WaitingForPrimary() : default;
+            _monitor.WaitForChangeAsync(topology.Version, remaining, CancellationToken.None).GetAwaiter().GetResult();
+        }
+    }
+
+    private async ValueTask<NpgsqlConnection> OpenOnNodeAsync(int index, TargetRole role, CancellationToken cancellationToken)
+    {
+        var connection = _nodes[index].CreateConnection();
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception ex) when (IsNodeFailure(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            _monitor.ReportFailure(index, ex);
+            return await OpenWhenRoutableAsync(role, ex, async: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The slow path: wait for the watchdog to publish a snapshot in which a node fits, then open there.</summary>
+    private async ValueTask<NpgsqlConnection> OpenWhenRoutableAsync(TargetRole role, Exception? lastFailure, bool async, CancellationToken cancellationToken)
+    {
+        var request = _requests[(int)role];
+        var started = _time.GetTimestamp();
+        using var waiting = NeedsPrimary(role) ? _monitor.WaitingForPrimary() : default;
+        var triedVersion = -1L;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var topology = _monitor.Current;
+            var outcome = NodeSelector.Select(topology, request, _outstanding, NextTicket(), out var index);
+            // After a failed open, try again only on a newer snapshot: the failure has been reported and the
+            // watchdog re-probes that node, so the next snapshot says whether to avoid it.
+            if (outcome == RouteOutcome.Selected && topology.Version != triedVersion)
+            {
+                var connection = _nodes[index].CreateConnection();
+                try
+                {
+                    if (async)
+                        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                    else
+                        connection.Open();
+                    return connection;
+                }
+                catch (Exception ex) when (IsNodeFailure(ex) && !cancellationToken.IsCancellationRequested)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    _monitor.ReportFailure(index, ex);
+                    (lastFailure, triedVersion) = (ex, topology.Version);
+                    continue;
+                }
+                catch
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+
+            var waited = _time.GetElapsedTime(started);
+            var remaining = _options.NodeWaitTimeout - waited;
+            if (outcome == RouteOutcome.Fail || remaining <= TimeSpan.Zero)
+                throw NoNodeFits(topology, request, waited, lastFailure);
+            var change = _monitor.WaitForChangeAsync(topology.Version, remaining, cancellationToken);
+            if (async)
+                await change.ConfigureAwait(false);
+            else
+                change.GetAwaiter().GetResult();
+        }
+    }
+
+    private PgHaException NoNodeFits(Topology.ClusterTopology topology, in RoutingRequest request, TimeSpan waited, Exception? lastFailure)
+    {
+        var message = RoutingExplainer.Explain(topology, request, waited, _time.GetUtcNow());
+        var cause = lastFailure ?? FirstNodeError(topology);
+        return new PgHaException(message, topology, cause);
+    }
+
+    private static Exception? FirstNodeError(Topology.ClusterTopology topology)
+    {
+        foreach (var node in topology.Nodes)
+        {
+            if (node.LastException is { } error)
+                return error;
+        }
+
+        return null;
+    }
+
+    private static bool NeedsPrimary(TargetRole role) => role is TargetRole.Primary or TargetRole.PreferReplica or TargetRole.Replica;
+
+    /// <summary>Errors that say the node is gone or unresponsive: reroute. Others (bad password, too many connections, cancellation) surface as they are.</summary>
+    private static bool IsNodeFailure(Exception ex) => FailureClassifier.Classify(ex) is NodeFailureKind.Unreachable or NodeFailureKind.Timeout;
+
+    private ulong NextTicket() => (ulong)Interlocked.Increment(ref _ticket);
+}

@@ -1,0 +1,41 @@
+namespace PgHa.Client;
+
+/// <summary>Every default of <see cref="PgHaOptions"/>, in one place.</summary>
+public static class PgHaDefaults
+{
+    /// <summary>Default <see cref="PgHaOptions.ClusterName"/>.</summary>
+    public const string ClusterName = "pgha";
+
+    /// <summary>Default <see cref="PgHaOptions.MaxReplicaLag"/>: 5 s.</summary>
+    public static readonly TimeSpan MaxReplicaLag = TimeSpan.FromSeconds(5);
+
+    /// <summary>Default <see cref="PgHaOptions.ProbeInterval"/>: 1 s.</summary>
+    public static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Default <see cref="PgHaOptions.ProbeTimeout"/>: 1 s.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Default <see cref="PgHaOptions.FailoverProbeInterval"/>: 200 ms.</summary>
+    public static readonly TimeSpan FailoverProbeInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Default <see cref="PgHaOptions.FailedProbesBeforeDown"/>: 2.</summary>
+    public const int FailedProbesBeforeDown = 2;
+
+    /// <summary>Default <see cref="PgHaOptions.NodeWaitTimeout"/>: 15 s (Npgsql's default connect timeout).</summary>
+    public static readonly TimeSpan NodeWaitTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Default <see cref="PgHaOptions.LatencyWindow"/>: 15 ms.</summary>
+    public static readonly TimeSpan LatencyWindow = TimeSpan.FromMilliseconds(15);
+
+    /// <summary>Default <see cref="PgHaOptions.ReplicaFallback"/>: <see cref="Client.ReplicaFallback.Primary"/>.</summary>
+    public const ReplicaFallback ReplicaFallbackMode = ReplicaFallback.Primary;
+
+    /// <summary>Default <see cref="PgHaOptions.LoadBalancing"/>: <see cref="Client.LoadBalancing.RoundRobin"/>.</summary>
+    public const LoadBalancing LoadBalancingMode = LoadBalancing.RoundRobin;
+
+    /// <summary>
+    /// How often a node that refused our credentials or database is probed again: 5 s.
+    /// Such a failure will not heal by itself between two probes, so probing it fast would only fill the server log.
+    /// </summary>
+    public static readonly TimeSpan ConfigurationFailureProbeInterval = TimeSpan.FromSeconds(5);
+}

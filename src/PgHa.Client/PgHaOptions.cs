@@ -1,0 +1,61 @@
+namespace PgHa.Client;
+
+/// <summary>
+/// Settings of a <see cref="PgHaDataSource"/>. Connection settings (hosts, credentials, SSL, pool sizes,
+/// timeouts) stay in the Npgsql connection string; these are the high-availability settings on top.
+/// </summary>
+public sealed class PgHaOptions
+{
+    /// <summary>A name for the cluster, used in logs and in the names of the per-node Npgsql data sources (<c>"{ClusterName}/{host}:{port}"</c>).</summary>
+    /// <value>Default: <c>"pgha"</c>.</value>
+    public string ClusterName { get; set; } = PgHaDefaults.ClusterName;
+
+    /// <summary>The staleness bound for replica reads: a replica is used only while its replay lag is at most this.</summary>
+    /// <remarks>Lag is measured at each probe, so the effective bound is this plus <see cref="ProbeInterval"/>.</remarks>
+    /// <value>Default: 5 s.</value>
+    public TimeSpan MaxReplicaLag { get; set; } = PgHaDefaults.MaxReplicaLag;
+
+    /// <summary>An optional second bound for replica reads, in bytes of WAL not yet replayed.</summary>
+    /// <value>Default: <see langword="null"/> (no bound in bytes).</value>
+    public long? MaxReplicaLagBytes { get; set; }
+
+    /// <summary>What a replica read does when no replica is within the bounds.</summary>
+    /// <value>Default: <see cref="Client.ReplicaFallback.Primary"/>.</value>
+    public ReplicaFallback ReplicaFallback { get; set; } = PgHaDefaults.ReplicaFallbackMode;
+
+    /// <summary>How a node is picked among those that qualify.</summary>
+    /// <value>Default: <see cref="Client.LoadBalancing.RoundRobin"/>; <c>Load Balance Hosts=false</c> in the connection string selects <see cref="Client.LoadBalancing.None"/>.</value>
+    public LoadBalancing LoadBalancing { get; set; } = PgHaDefaults.LoadBalancingMode;
+
+    /// <summary>For <see cref="Client.LoadBalancing.LatencyAware"/>: how much slower than the fastest node a node may be and still be picked.</summary>
+    /// <value>Default: 15 ms.</value>
+    public TimeSpan LatencyWindow { get; set; } = PgHaDefaults.LatencyWindow;
+
+    /// <summary>How often each node is probed by the watchdog on its monitoring connection.</summary>
+    /// <value>Default: 1 s.</value>
+    public TimeSpan ProbeInterval { get; set; } = PgHaDefaults.ProbeInterval;
+
+    /// <summary>How long a probe (connect, or the probe query) may take before it counts as failed.</summary>
+    /// <value>Default: 1 s.</value>
+    public TimeSpan ProbeTimeout { get; set; } = PgHaDefaults.ProbeTimeout;
+
+    /// <summary>The probe interval used while the cluster has no primary, so a promotion is seen quickly.</summary>
+    /// <value>Default: 200 ms.</value>
+    public TimeSpan FailoverProbeInterval { get; set; } = PgHaDefaults.FailoverProbeInterval;
+
+    /// <summary>
+    /// How many probes in a row must time out before a node is marked down. A refused or closed connection
+    /// (crash, shutdown) marks it down at once; a node is trusted again as soon as it answers a probe.
+    /// </summary>
+    /// <value>Default: 2.</value>
+    public int FailedProbesBeforeDown { get; set; } = PgHaDefaults.FailedProbesBeforeDown;
+
+    /// <summary>
+    /// How long opening a connection waits for a node that fits the requested role (a primary during a failover,
+    /// the first discovery after start) before throwing a <see cref="PgHaException"/>. Zero: do not wait.
+    /// </summary>
+    /// <value>Default: 15 s.</value>
+    public TimeSpan NodeWaitTimeout { get; set; } = PgHaDefaults.NodeWaitTimeout;
+
+    internal PgHaOptions Clone() => (PgHaOptions)MemberwiseClone();
+}

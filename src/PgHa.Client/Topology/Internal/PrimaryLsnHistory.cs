@@ -1,0 +1,78 @@
+using NpgsqlTypes;
+
+namespace PgHa.Client.Topology.Internal;
+
+/// <summary>
+/// Recent (flushed WAL position, time) samples of the current primary, from which a replica's lag in time follows:
+/// a replica that has replayed position P holds every change the primary had flushed by the last sample at or
+/// below P, so its data is at most <c>now - that sample's time</c> old. A replica that has replayed the newest
+/// sample is not stale at all, however long the primary has been idle (unlike <c>now() - pg_last_xact_replay_timestamp()</c>).
+/// Not thread-safe: the topology monitor owns it under its lock.
+/// </summary>
+internal sealed class PrimaryLsnHistory
+{
+    private readonly (NpgsqlLogSequenceNumber Lsn, DateTimeOffset At)[] _samples;
+    private int _count;
+    private int _newest = -1;
+
+    public PrimaryLsnHistory(int capacity = 256) => _samples = new (NpgsqlLogSequenceNumber, DateTimeOffset)[capacity];
+
+    /// <summary>The primary (index, timeline) these samples belong to; a new primary starts a new history.</summary>
+    public (int Index, int? Timeline) Owner { get; private set; } = (-1, null);
+
+    public NpgsqlLogSequenceNumber? Newest => _count == 0 ? null : _samples[_newest].Lsn;
+
+    public void ResetFor(int primaryIndex, int? timeline)
+    {
+        Owner = (primaryIndex, timeline);
+        _count = 0;
+        _newest = -1;
+    }
+
+    public void Add(NpgsqlLogSequenceNumber lsn, DateTimeOffset at)
+    {
+        if (_count > 0)
+        {
+            var (lastLsn, lastAt) = _samples[_newest];
+            if (at <= lastAt)
+                return; // a stale or repeated sample never overwrites a newer one
+            if (lsn < lastLsn)
+                lsn = lastLsn; // flushed WAL never goes back on one timeline
+        }
+
+        _newest = (_newest + 1) % _samples.Length;
+        _samples[_newest] = (lsn, at);
+        if (_count < _samples.Length)
+            _count++;
+    }
+
+    public long? LagBytes(NpgsqlLogSequenceNumber replayed)
+        => _count == 0 ? null : Math.Max(0L, (long)(ulong)_samples[_newest].Lsn - (long)(ulong)replayed);
+
+    /// <param name="replayed">The replica's replayed position.</param>
+    /// <param name="lastReplayedCommitAt">The commit time of the last transaction it replayed, for replicas behind every sample.</param>
+    /// <param name="now">The time to measure the lag at.</param>
+    public TimeSpan? LagTime(NpgsqlLogSequenceNumber replayed, DateTimeOffset? lastReplayedCommitAt, DateTimeOffset now)
+    {
+        if (_count == 0)
+            return null;
+        if (replayed >= _samples[_newest].Lsn)
+            return TimeSpan.Zero;
+
+        for (var i = 0; i < _count; i++)
+        {
+            var (lsn, at) = _samples[(_newest - i + _samples.Length) % _samples.Length];
+            if (lsn <= replayed)
+                return Max(now - at, TimeSpan.Zero);
+        }
+
+        // Behind the oldest sample: at least that old, and no fresher than its last replayed commit.
+        var oldest = _samples[(_newest - _count + 1 + _samples.Length) % _samples.Length].At;
+        var lag = now - oldest;
+        if (lastReplayedCommitAt is { } commitAt)
+            lag = Max(lag, now - commitAt);
+        return Max(lag, TimeSpan.Zero);
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}
