@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks to build PgHa and run its real-cluster tests and demo:
+# PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup, pg_rewind). Idempotent; quiet when all is there.
+set -euo pipefail
+
+have_postgres() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; }
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "The .NET SDK 10 is required (https://dot.net); 'dotnet' is not on PATH." >&2
+  exit 1
+fi
+
+if ! have_postgres; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "PostgreSQL server binaries not found. Install them (Debian/Ubuntu: apt-get install postgresql-15) or set PGHA_PG_BIN." >&2
+    exit 1
+  fi
+  echo "Installing PostgreSQL server binaries..."
+  # The tests run their own throwaway clusters: don't let the package create and start a 'main' cluster.
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/pgha-no-main-cluster.conf
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq postgresql-15 >/dev/null || apt-get install -y -qq postgresql >/dev/null
+fi
