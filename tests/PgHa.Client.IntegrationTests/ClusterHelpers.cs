@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using Npgsql;
+using PgHa.Client.Topology;
+using PgHa.Testing;
+using Xunit;
+
+namespace PgHa.Client.IntegrationTests;
+
+/// <summary>Waiting on topology snapshots and asking a connection where it landed.</summary>
+internal static class ClusterHelpers
+{
+    public static async Task<ClusterTopology> WaitForTopologyAsync(PgHaDataSource ds, Func<ClusterTopology, bool> condition, TimeSpan? timeout = null)
+    {
+        var elapsed = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var topology = ds.Topology;
+            if (condition(topology))
+                return topology;
+            var remaining = limit - elapsed.Elapsed;
+            Assert.True(remaining > TimeSpan.Zero, $"Topology condition not met within {limit}: {topology}");
+            await ds.WaitForTopologyChangeAsync(topology.Version, remaining);
+        }
+    }
+
+    public static Task<ClusterTopology> WaitForDiscoveryAsync(PgHaDataSource ds)
+        => WaitForTopologyAsync(ds, t => t.IsDiscoveryComplete && t.Primary is not null
+                                        && t.Nodes.Where(n => n.Role == NodeRole.Replica).All(n => n.ReplicaLag is not null));
+
+    public static NodeDescription NodeOf(ClusterTopology topology, PgNode node)
+        => topology.Nodes.Single(n => n.EndPoint.Port == node.Port);
+
+    public static async Task<int> ServerPortAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT inet_server_port()", connection);
+        return (int)(await command.ExecuteScalarAsync())!;
+    }
+
+    public static async Task<int> OpenAndGetPortAsync(PgHaDataSource ds, TargetRole role)
+    {
+        await using var connection = await ds.OpenConnectionAsync(role);
+        return await ServerPortAsync(connection);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Npgsql;
+using PgHa.Client.Topology;
+using Xunit;
+using static PgHa.Client.IntegrationTests.ClusterHelpers;
+
+namespace PgHa.Client.IntegrationTests;
+
+public sealed class FailoverDetectionTests : ClusterTestBase
+{
+    [Fact]
+    public async Task Sigkill_of_the_primary_is_seen_within_one_second()
+    {
+        var ds = DataSource();
+        await WaitForDiscoveryAsync(ds);
+
+        var clock = Stopwatch.StartNew();
+        Node1.Kill();
+        var seen = await WaitForTopologyAsync(ds, t => NodeOf(t, Node1).Health == NodeHealth.Down, TimeSpan.FromSeconds(5));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.Null(seen.Primary);
+    }
+
+    [Fact]
+    public async Task Fast_shutdown_of_the_primary_is_seen_at_once()
+    {
+        var ds = DataSource();
+        await WaitForDiscoveryAsync(ds);
+
+        var clock = Stopwatch.StartNew();
+        var stopping = Node1.StopAsync(Testing.PgStopMode.Fast);
+        var seen = await WaitForTopologyAsync(ds, t => NodeOf(t, Node1).Health == NodeHealth.Down, TimeSpan.FromSeconds(5));
+        var detected = clock.Elapsed;
+        await stopping;
+
+        Assert.True(detected < TimeSpan.FromSeconds(1), $"took {detected.TotalMilliseconds:0} ms");
+        Assert.Null(seen.Primary);
+    }
+
+    [Fact]
+    public async Task Promoted_replica_is_routed_to_within_half_a_second_of_accepting_writes()
+    {
+        var ds = DataSource();
+        await WaitForDiscoveryAsync(ds);
+        Node1.Kill();
+        await WaitForTopologyAsync(ds, t => t.Primary is null);
+
+        await Node2.PromoteAsync(wait: true);
+        var writable = Stopwatch.StartNew();
+        var routed = await WaitForTopologyAsync(ds, t => t.Primary?.EndPoint.Port == Node2.Port, TimeSpan.FromSeconds(5));
+        var took = writable.Elapsed;
+
+        Assert.True(took < TimeSpan.FromSeconds(0.5), $"took {took.TotalMilliseconds:0} ms");
+        Assert.Equal(2, routed.Primary!.Timeline);
+        Assert.Equal(Node2.Port, await OpenAndGetPortAsync(ds, TargetRole.Primary));
+    }
+
+    [Fact]
+    public async Task Writes_waiting_during_a_failover_go_to_the_new_primary()
+    {
+        var ds = DataSource(o => o.NodeWaitTimeout = TimeSpan.FromSeconds(20));
+        await WaitForDiscoveryAsync(ds);
+        Node1.Kill();
+        await WaitForTopologyAsync(ds, t => t.Primary is null);
+
+        var waiting = OpenAndGetPortAsync(ds, TargetRole.Primary);
+        await Task.Delay(500);
+        Assert.False(waiting.IsCompleted);
+        await Node2.PromoteAsync();
+
+        Assert.Equal(Node2.Port, await waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task Frozen_replica_is_marked_down_within_three_seconds_and_requests_never_wait_on_it()
+    {
+        var ds = DataSource();
+        await WaitForDiscoveryAsync(ds);
+
+        var clock = Stopwatch.StartNew();
+        Node3.Freeze();
+        await WaitForTopologyAsync(ds, t => NodeOf(t, Node3).Health == NodeHealth.Down, TimeSpan.FromSeconds(10));
+        var detected = clock.Elapsed;
+        Assert.True(detected < TimeSpan.FromSeconds(3.5), $"took {detected.TotalMilliseconds:0} ms");
+
+        var slowest = TimeSpan.Zero;
+        for (var i = 0; i < 30; i++)
+        {
+            var one = Stopwatch.StartNew();
+            Assert.Equal(Node2.Port, await OpenAndGetPortAsync(ds, TargetRole.Replica));
+            slowest = one.Elapsed > slowest ? one.Elapsed : slowest;
+        }
+
+        Assert.True(slowest < TimeSpan.FromMilliseconds(500), $"slowest routed read took {slowest.TotalMilliseconds:0} ms");
+        Node3.Thaw();
+        await WaitForTopologyAsync(ds, t => NodeOf(t, Node3).Health == NodeHealth.Up);
+    }
+
+    [Fact]
+    public async Task Topology_changes_are_raised_off_the_probing_path()
+    {
+        var ds = DataSource();
+        await WaitForDiscoveryAsync(ds);
+        var changes = new ConcurrentQueue<TopologyChangedEventArgs>();
+        ds.TopologyChanged += (_, e) =>
+        {
+            changes.Enqueue(e);
+            Thread.Sleep(2000); // a slow subscriber must not hold up the watchdog
+        };
+
+        Node1.Kill();
+        var clock = Stopwatch.StartNew();
+        await WaitForTopologyAsync(ds, t => t.Primary is null);
+        await Node2.PromoteAsync();
+        await WaitForTopologyAsync(ds, t => t.Primary?.EndPoint.Port == Node2.Port);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"watchdog held up: {clock.Elapsed}");
+
+        await WaitForConditionAsync(() => changes.Any(c => c.Current.Primary?.EndPoint.Port == Node2.Port), TimeSpan.FromSeconds(15));
+        var lost = changes.First(c => c.Current.Primary is null);
+        Assert.Equal(Node1.Port, lost.Previous.Primary!.EndPoint.Port);
+        Assert.StartsWith("connection-lost", lost.Cause, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForConditionAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < timeout, "condition not met in time");
+            await Task.Delay(50);
+        }
+    }
+}
