@@ -24,7 +24,7 @@ public sealed class PrimaryLsnHistoryTests
     }
 
     [Fact]
-    public void Lag_of_a_replica_behind_is_the_age_of_the_last_sample_it_has_replayed()
+    public void Lag_of_a_replica_behind_is_the_age_of_the_first_sample_it_lacks()
     {
         var history = new PrimaryLsnHistory();
         history.Add(Lsn(100), T0);
@@ -32,8 +32,8 @@ public sealed class PrimaryLsnHistoryTests
         history.Add(Lsn(200), T0.AddSeconds(2));
         history.Add(Lsn(300), T0.AddSeconds(3));
 
-        Assert.Equal(TimeSpan.FromSeconds(2.5), history.LagTime(Lsn(150), null, T0.AddSeconds(3.5)));
-        Assert.Equal(TimeSpan.FromSeconds(1.5), history.LagTime(Lsn(200), null, T0.AddSeconds(3.5)));
+        Assert.Equal(TimeSpan.FromSeconds(1.5), history.LagTime(Lsn(150), null, T0.AddSeconds(3.5)));
+        Assert.Equal(TimeSpan.FromSeconds(0.5), history.LagTime(Lsn(200), null, T0.AddSeconds(3.5)));
         Assert.Equal(150, history.LagBytes(Lsn(150)));
     }
 
@@ -48,8 +48,8 @@ public sealed class PrimaryLsnHistoryTests
         var early = history.LagTime(stuckAt, null, T0.AddSeconds(5))!.Value;
         var late = history.LagTime(stuckAt, null, T0.AddSeconds(10))!.Value;
 
-        Assert.Equal(TimeSpan.FromSeconds(2), early);
-        Assert.Equal(TimeSpan.FromSeconds(7), late);
+        Assert.Equal(TimeSpan.FromSeconds(1), early);
+        Assert.Equal(TimeSpan.FromSeconds(6), late);
     }
 
     [Fact]
@@ -61,6 +61,18 @@ public sealed class PrimaryLsnHistoryTests
 
         Assert.Equal(TimeSpan.FromSeconds(60), history.LagTime(Lsn(10), T0.AddSeconds(-50), T0.AddSeconds(10)));
         Assert.Equal(TimeSpan.FromSeconds(4), history.LagTime(Lsn(10), null, T0.AddSeconds(10)));
+    }
+
+    [Fact]
+    public void Replica_probed_just_before_a_write_does_not_look_a_whole_interval_behind()
+    {
+        var history = new PrimaryLsnHistory();
+        history.Add(Lsn(100), T0);
+        history.Add(Lsn(200), T0.AddSeconds(1)); // a write landed just before this sample
+
+        // The replica's last probe (at 0.95 s) still says 100: it lacks only WAL first seen at 1.0 s.
+        Assert.Equal(TimeSpan.Zero, history.LagTime(Lsn(100), null, T0.AddSeconds(1)));
+        Assert.Equal(TimeSpan.FromMilliseconds(300), history.LagTime(Lsn(100), null, T0.AddSeconds(1.3)));
     }
 
     [Fact]

@@ -55,11 +55,17 @@ internal sealed class NodeMonitor
                     var result = await ProbeAsync(connection, stop).ConfigureAwait(false);
                     _owner.OnProbeSucceeded(_node.Index, result, cause);
                 }
+                catch (AbandonedProbeException) when (stop.IsCancellationRequested)
+                {
+                    connection = null; // the background clean-up owns it now
+                    return;
+                }
                 catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
-                    await DiscardAsync(connection).ConfigureAwait(false);
+                    if (ex is not AbandonedProbeException)
+                        await DiscardAsync(connection).ConfigureAwait(false);
                     connection = null;
-                    var kind = ex is OperationCanceledException ? NodeFailureKind.Timeout : FailureClassifier.Classify(ex);
+                    var kind = ex is OperationCanceledException or TimeoutException ? NodeFailureKind.Timeout : FailureClassifier.Classify(ex);
                     var probeAgainNow = _owner.OnProbeFailed(_node.Index, ex, kind, cause);
                     if (!probeAgainNow)
                         await DelayAsync(_owner.ProbeIntervalFor(_node.Index), stop).ConfigureAwait(false);
@@ -89,20 +95,75 @@ internal sealed class NodeMonitor
         }
     }
 
+    /// <summary>Opens the monitoring connection, racing a timer for the same reason as <see cref="ProbeAsync"/>:
+    /// Npgsql does not abandon a startup handshake with a frozen server when cancelled.</summary>
     private async Task<NpgsqlConnection> ConnectAsync(CancellationToken stop)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        timeout.CancelAfter(_probeTimeout);
-        return await _node.MonitorSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
+        var connection = _node.MonitorSource.CreateConnection();
+        var opening = connection.OpenAsync(CancellationToken.None);
+        if (await CompletesInTimeAsync(opening, stop).ConfigureAwait(false))
+        {
+            try
+            {
+                await opening.ConfigureAwait(false);
+                return connection;
+            }
+            catch
+            {
+                await DiscardAsync(connection).ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        _ = DisposeWhenDoneAsync(opening, connection);
+        stop.ThrowIfCancellationRequested();
+        throw new TimeoutException($"No answer to the connection attempt within {_probeTimeout.TotalMilliseconds:0} ms.");
     }
 
+    private async Task<bool> CompletesInTimeAsync(Task operation, CancellationToken stop)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var deadline = Task.Delay(_probeTimeout, _time, timer.Token);
+        var first = await Task.WhenAny(operation, deadline).ConfigureAwait(false);
+        await timer.CancelAsync().ConfigureAwait(false);
+        return first == operation;
+    }
+
+    /// <summary>
+    /// Runs the probe without a cancellation token: cancelling an Npgsql command first sends PostgreSQL a cancel
+    /// request synchronously, which against a frozen server blocks for seconds. Instead the probe races a timer;
+    /// on timeout its connection is abandoned (disposed once the server answers or the socket dies) and the
+    /// caller opens a new one.
+    /// </summary>
     private async Task<ProbeResult> ProbeAsync(NpgsqlConnection connection, CancellationToken stop)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        timeout.CancelAfter(_probeTimeout);
-        var command = new NpgsqlCommand(ProbeQuery.Sql, connection);
-        await using (command.ConfigureAwait(false))
-            return await ProbeQuery.RunAsync(command, _time, timeout.Token).ConfigureAwait(false);
+        var command = new NpgsqlCommand(ProbeQuery.Sql, connection) { CommandTimeout = 0 };
+        var probe = ProbeQuery.RunAsync(command, _time, CancellationToken.None);
+        if (await CompletesInTimeAsync(probe, stop).ConfigureAwait(false))
+        {
+            await command.DisposeAsync().ConfigureAwait(false);
+            return await probe.ConfigureAwait(false);
+        }
+
+        _ = DisposeWhenDoneAsync(probe, connection, command);
+        throw new AbandonedProbeException(_probeTimeout);
+    }
+
+    private static async Task DisposeWhenDoneAsync(Task operation, NpgsqlConnection connection, NpgsqlCommand? command = null)
+    {
+        try
+        {
+            await operation.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The operation was already given up on; how it ends no longer matters.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        if (command is not null)
+            await command.DisposeAsync().ConfigureAwait(false);
+        await DiscardAsync(connection).ConfigureAwait(false);
     }
 
     private async Task IdleAsync(NpgsqlConnection connection, CancellationToken stop)

@@ -3,10 +3,12 @@ using NpgsqlTypes;
 namespace PgHa.Client.Topology.Internal;
 
 /// <summary>
-/// Recent (flushed WAL position, time) samples of the current primary, from which a replica's lag in time follows:
-/// a replica that has replayed position P holds every change the primary had flushed by the last sample at or
-/// below P, so its data is at most <c>now - that sample's time</c> old. A replica that has replayed the newest
-/// sample is not stale at all, however long the primary has been idle (unlike <c>now() - pg_last_xact_replay_timestamp()</c>).
+/// Recent (flushed WAL position, time) samples of the current primary, from which a replica's lag in time follows.
+/// A replica that has replayed position P lacks exactly the WAL above P; the first primary sample above P says
+/// when that WAL already existed, so the replica is at least <c>now - that sample's time</c> stale, and at most one
+/// sample interval more. A replica at or past the newest sample is not stale at all, however long the primary has
+/// been idle (unlike <c>now() - pg_last_xact_replay_timestamp()</c>). Comparing against the first sample above P,
+/// not the newest one, keeps a replica probed just before a write from looking a whole interval behind.
 /// Not thread-safe: the topology monitor owns it under its lock.
 /// </summary>
 internal sealed class PrimaryLsnHistory
@@ -59,16 +61,17 @@ internal sealed class PrimaryLsnHistory
         if (replayed >= _samples[_newest].Lsn)
             return TimeSpan.Zero;
 
-        for (var i = 0; i < _count; i++)
+        var firstMissingAt = _samples[_newest].At;
+        for (var i = 1; i < _count; i++)
         {
             var (lsn, at) = _samples[(_newest - i + _samples.Length) % _samples.Length];
             if (lsn <= replayed)
-                return Max(now - at, TimeSpan.Zero);
+                return Max(now - firstMissingAt, TimeSpan.Zero);
+            firstMissingAt = at;
         }
 
-        // Behind the oldest sample: at least that old, and no fresher than its last replayed commit.
-        var oldest = _samples[(_newest - _count + 1 + _samples.Length) % _samples.Length].At;
-        var lag = now - oldest;
+        // Behind the oldest sample: it has at least everything up to its last replayed commit.
+        var lag = now - firstMissingAt;
         if (lastReplayedCommitAt is { } commitAt)
             lag = Max(lag, now - commitAt);
         return Max(lag, TimeSpan.Zero);
