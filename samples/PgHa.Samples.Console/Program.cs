@@ -20,16 +20,10 @@ await node1.ExecuteAsync("CREATE TABLE demo(id int PRIMARY KEY, at timestamptz D
 var builder = new PgHaDataSourceBuilder(cluster.ConnectionString);
 builder.Options.MaxReplicaLag = TimeSpan.FromSeconds(2);
 await using var dataSource = builder.Build();
-dataSource.TopologyChanged += (_, change) =>
-{
-    var now = change.Current;
-    timeline.Say($"  app sees [{change.Cause}]: primary {NameOf(now.Primary)}; "
-                 + string.Join(", ", now.Nodes.Select(n => $"{Name(n.EndPoint.Port)} {n.Role.ToString().ToLowerInvariant()} {n.Health.ToString().ToLowerInvariant()}{(n.IsFenced ? " FENCED" : "")}")));
-};
-
 while (!dataSource.Topology.IsDiscoveryComplete || dataSource.Topology.Primary is null)
     await dataSource.WaitForTopologyChangeAsync(dataSource.Topology.Version, TimeSpan.FromSeconds(10));
-timeline.Say($"discovered from SQL: {dataSource.Topology}");
+timeline.Say($"discovered from SQL: {Describe(dataSource.Topology)}");
+dataSource.TopologyChanged += (_, change) => timeline.Say($"  app sees [{change.Cause}]: {Describe(change.Current)}");
 
 using var stop = new CancellationTokenSource();
 var workload = new Workload(dataSource, timeline);
@@ -45,12 +39,15 @@ while (dataSource.Topology.Primary is not null)
 var detected = timeline.Now - killedAt;
 
 await Task.Delay(1000); // an HA agent (Patroni, PgHa.Agent) would take a moment to elect and promote
-timeline.Say($"promoting {node2.Name} (pg_ctl promote), repointing {node3.Name} to it");
-await node2.PromoteAsync(wait: true);
-var writableAt = timeline.Now;
+timeline.Say($"promoting {node2.Name} (pg_ctl promote -w)");
+var promoteStarted = timeline.Now;
+var promoting = node2.PromoteAsync(wait: true);
 while (dataSource.Topology.Primary?.EndPoint.Port != node2.Port)
     await dataSource.WaitForTopologyChangeAsync(dataSource.Topology.Version, TimeSpan.FromSeconds(5));
-var routed = timeline.Now - writableAt;
+var routed = timeline.Now - promoteStarted;
+await promoting;
+var promotion = timeline.Now - promoteStarted;
+timeline.Say($"pg_ctl promote returned; repointing {node3.Name} to {node2.Name}");
 await node3.FollowAsync(node2);
 
 await Task.Delay(2000);
@@ -60,7 +57,7 @@ await running;
 Console.WriteLine();
 Console.WriteLine("What the application saw");
 Console.WriteLine(F($"  primary crash noticed after    {detected.TotalMilliseconds,8:0} ms (SIGKILL → topology says 'no primary')"));
-Console.WriteLine(F($"  new primary routed to after    {routed.TotalMilliseconds,8:0} ms (promotion done → writes routed to {node2.Name})"));
+Console.WriteLine(F($"  new primary routed to after    {routed.TotalMilliseconds,8:0} ms from the start of the promotion (pg_ctl promote -w took {promotion.TotalMilliseconds:0} ms)"));
 Console.WriteLine(F($"  longest gap between writes     {workload.LongestWriteGap.TotalMilliseconds,8:0} ms (includes the 1 s before promotion)"));
 Console.WriteLine(F($"  writes ok / failed             {workload.WritesOk,8} / {workload.Errors.Count} ({string.Join(", ", workload.Errors.Distinct())})"));
 Console.WriteLine(F($"  reads ok                       {workload.ReadsOk,8} on {Spread(workload.ReadsByPort)}"));
@@ -70,5 +67,7 @@ Console.WriteLine("\nWrites failed only if they were in flight on the killed pri
 Console.WriteLine("Cleaning up the cluster...");
 return 0;
 
+string Describe(ClusterTopology topology) => $"primary {NameOf(topology.Primary)}; " + string.Join(", ", topology.Nodes.Select(n =>
+    $"{Name(n.EndPoint.Port)} {n.Role.ToString().ToLowerInvariant()}/{n.Health.ToString().ToLowerInvariant()}{(n.Timeline is { } tl ? $" TL{tl}" : "")}{(n.IsFenced ? " FENCED" : "")}"));
 string Spread(IDictionary<int, int> byPort) => string.Join(", ", byPort.OrderBy(p => p.Key).Select(p => $"{Name(p.Key)} ×{p.Value}"));
 static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -99,6 +99,34 @@ public sealed class FailoverDetectionTests : ClusterTestBase
     }
 
     [Fact]
+    public async Task Writes_reach_a_replica_promoted_while_the_primary_is_frozen_and_never_wait_on_the_frozen_node()
+    {
+        var ds = DataSource(o => o.NodeWaitTimeout = TimeSpan.FromSeconds(20));
+        await WaitForDiscoveryAsync(ds);
+        await using (await ds.OpenConnectionAsync()) { } // a pooled connection to the primary
+
+        Node1.Freeze();
+        await WaitForTopologyAsync(ds, t => t.Primary is null, TimeSpan.FromSeconds(5));
+        var waitingWrite = OpenAndGetPortAsync(ds, TargetRole.Primary); // issued while there is no primary
+
+        await Node2.PromoteAsync();
+        var promoted = Stopwatch.StartNew();
+        var port = await waitingWrite.WaitAsync(TimeSpan.FromSeconds(10));
+        var took = promoted.Elapsed;
+
+        Assert.Equal(Node2.Port, port);
+        Assert.True(took < TimeSpan.FromSeconds(0.5), $"first write on the new primary {took.TotalMilliseconds:0} ms after promotion");
+        var topology = ds.Topology;
+        Assert.True(NodeOf(topology, Node1).IsFenced || NodeOf(topology, Node1).Health == NodeHealth.Down, topology.ToString());
+        for (var i = 0; i < 10; i++)
+        {
+            var one = Stopwatch.StartNew();
+            Assert.Equal(Node2.Port, await OpenAndGetPortAsync(ds, TargetRole.Primary));
+            Assert.True(one.Elapsed < TimeSpan.FromMilliseconds(500), $"write took {one.Elapsed.TotalMilliseconds:0} ms");
+        }
+    }
+
+    [Fact]
     public async Task Topology_changes_are_raised_off_the_probing_path()
     {
         var ds = DataSource();

@@ -20,7 +20,7 @@ public sealed class PrimaryLsnHistoryTests
 
         var lastCommitLongAgo = T0.AddHours(-3);
         Assert.Equal(TimeSpan.Zero, history.LagTime(Lsn(1000), lastCommitLongAgo, T0.AddSeconds(600)));
-        Assert.Equal(0, history.LagBytes(Lsn(1000)));
+        Assert.Equal(0, history.LagBytes(Lsn(1000), T0.AddSeconds(600)));
     }
 
     [Fact]
@@ -34,7 +34,7 @@ public sealed class PrimaryLsnHistoryTests
 
         Assert.Equal(TimeSpan.FromSeconds(1.5), history.LagTime(Lsn(150), null, T0.AddSeconds(3.5)));
         Assert.Equal(TimeSpan.FromSeconds(0.5), history.LagTime(Lsn(200), null, T0.AddSeconds(3.5)));
-        Assert.Equal(150, history.LagBytes(Lsn(150)));
+        Assert.Equal(150, history.LagBytes(Lsn(150), T0.AddSeconds(3.5)));
     }
 
     [Fact]
@@ -72,6 +72,7 @@ public sealed class PrimaryLsnHistoryTests
 
         // The replica's last probe (at 0.95 s) still says 100: it lacks only WAL first seen at 1.0 s.
         Assert.Equal(TimeSpan.Zero, history.LagTime(Lsn(100), null, T0.AddSeconds(1)));
+        Assert.Equal(0, history.LagBytes(Lsn(100), T0.AddSeconds(0.95)));
         Assert.Equal(TimeSpan.FromMilliseconds(300), history.LagTime(Lsn(100), null, T0.AddSeconds(1.3)));
     }
 
@@ -80,7 +81,7 @@ public sealed class PrimaryLsnHistoryTests
     {
         var history = new PrimaryLsnHistory();
         Assert.Null(history.LagTime(Lsn(1), null, T0));
-        Assert.Null(history.LagBytes(Lsn(1)));
+        Assert.Null(history.LagBytes(Lsn(1), T0));
     }
 
     [Fact]

@@ -60,8 +60,9 @@ public sealed record NodeDescription
     /// <summary>Probes that failed in a row.</summary>
     public int ConsecutiveFailures { get; init; }
 
-    /// <summary>Whether a write may be routed here: an unfenced, healthy, read-write primary.</summary>
-    public bool IsWritable => Role == NodeRole.Primary && !IsReadOnly && !IsFenced && Health is NodeHealth.Up or NodeHealth.Suspect;
+    /// <summary>Whether a write may be routed here: an unfenced, read-write primary that answered its last probe.
+    /// A suspect primary gets no new writes: they wait for the watchdog's immediate re-probe rather than hang on a frozen node.</summary>
+    public bool IsWritable => Role == NodeRole.Primary && !IsReadOnly && !IsFenced && Health == NodeHealth.Up;
 
     /// <summary>Position in the connection string's host list.</summary>
     internal int Index { get; init; }

@@ -48,8 +48,17 @@ internal sealed class PrimaryLsnHistory
             _count++;
     }
 
-    public long? LagBytes(NpgsqlLogSequenceNumber replayed)
-        => _count == 0 ? null : Math.Max(0L, (long)(ulong)_samples[_newest].Lsn - (long)(ulong)replayed);
+    /// <summary>WAL the primary had flushed by <paramref name="replicaProbedAt"/> that the replica had not replayed then;
+    /// a primary sample newer than the replica's probe would count WAL written after the replica was asked.</summary>
+    public long? LagBytes(NpgsqlLogSequenceNumber replayed, DateTimeOffset replicaProbedAt)
+    {
+        if (_count == 0)
+            return null;
+        var reference = _samples[_newest];
+        for (var i = 1; i < _count && reference.At > replicaProbedAt; i++)
+            reference = _samples[(_newest - i + _samples.Length) % _samples.Length];
+        return Math.Max(0L, (long)(ulong)reference.Lsn - (long)(ulong)replayed);
+    }
 
     /// <param name="replayed">The replica's replayed position.</param>
     /// <param name="lastReplayedCommitAt">The commit time of the last transaction it replayed, for replicas behind every sample.</param>

@@ -26,7 +26,7 @@ internal sealed class TopologyComposer
             {
                 nodes[i] = nodes[i] with
                 {
-                    ReplicaLagBytes = _history.LagBytes(replayed),
+                    ReplicaLagBytes = _history.LagBytes(replayed, nodes[i].LastSeenAt ?? now),
                     ReplicaLag = _history.LagTime(replayed, nodes[i].LastReplayedCommitAt, now),
                 };
             }

@@ -81,6 +81,8 @@ internal sealed partial class TopologyMonitor : IAsyncDisposable
         var topology = Current;
         if (topology.NodeSpan[index].HasConfigurationFailure)
             return PgHaDefaults.ConfigurationFailureProbeInterval;
+        // A suspect primary is no primary for routing either, so a primary that stops answering also puts
+        // the whole cluster on the failover pace until it answers again or a replica is promoted.
         return topology.PrimaryIndex < 0 && IsFailoverPace() ? _options.FailoverProbeInterval : _options.ProbeInterval;
     }
 
