@@ -1,4 +1,14 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
+using PgHa.Benchmarks;
 
-// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --filter '*'
+// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --side-by-side [clients...]   interleaved A/B, markdown to stdout
+// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --filter '*'                  BenchmarkDotNet
+if (args.Length > 0 && args[0] == "--side-by-side")
+{
+    var clients = args.Length > 1 ? args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [1, 4];
+    Console.WriteLine(await SideBySide.RunAsync(clients));
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

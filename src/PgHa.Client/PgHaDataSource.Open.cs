@@ -1,6 +1,7 @@
 using Npgsql;
 using PgHa.Client.Resilience.Internal;
 using PgHa.Client.Routing.Internal;
+using PgHa.Client.Topology.Internal;
 
 namespace PgHa.Client;
 
@@ -19,10 +20,7 @@ public sealed partial class PgHaDataSource
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(TargetRole role, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        var outcome = NodeSelector.Select(_monitor.Current, _requests[(int)role], _outstanding, NextTicket(), out var index);
-        return outcome == RouteOutcome.Selected
-            ? OpenOnNodeAsync(index, role, cancellationToken)
-            : OpenWhenRoutableAsync(role, lastFailure: null, async: true, cancellationToken);
+        return OpenRoutedAsync(role, async: true, cancellationToken);
     }
 
     /// <summary>Opens a connection on the node <see cref="DefaultRole"/> routes to.</summary>
@@ -32,29 +30,7 @@ public sealed partial class PgHaDataSource
     public NpgsqlConnection OpenConnection(TargetRole role)
     {
         ThrowIfDisposed();
-        var outcome = NodeSelector.Select(_monitor.Current, _requests[(int)role], _outstanding, NextTicket(), out var index);
-        if (outcome == RouteOutcome.Selected)
-        {
-            var connection = _nodes[index].CreateConnection();
-            try
-            {
-                connection.Open();
-                return connection;
-            }
-            catch (Exception ex) when (IsNodeFailure(ex))
-            {
-                connection.Dispose();
-                _monitor.ReportFailure(index, ex);
-                return OpenWhenRoutableAsync(role, ex, async: false, CancellationToken.None).GetAwaiter().GetResult();
-            }
-            catch
-            {
-                connection.Dispose();
-                throw;
-            }
-        }
-
-        return OpenWhenRoutableAsync(role, lastFailure: null, async: false, CancellationToken.None).GetAwaiter().GetResult();
+        return OpenRoutedAsync(role, async: false, CancellationToken.None).GetAwaiter().GetResult();
     }
 
     /// <summary>An unopened connection to the node <see cref="DefaultRole"/> routes to now.</summary>
@@ -84,75 +60,71 @@ public sealed partial class PgHaDataSource
         }
     }
 
-    private async ValueTask<NpgsqlConnection> OpenOnNodeAsync(int index, TargetRole role, CancellationToken cancellationToken)
-    {
-        var connection = _nodes[index].CreateConnection();
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch (Exception ex) when (IsNodeFailure(ex) && !cancellationToken.IsCancellationRequested)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            _monitor.ReportFailure(index, ex);
-            return await OpenWhenRoutableAsync(role, ex, async: true, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    /// <summary>The slow path: wait for the watchdog to publish a snapshot in which a node fits, then open there.</summary>
-    private async ValueTask<NpgsqlConnection> OpenWhenRoutableAsync(TargetRole role, Exception? lastFailure, bool async, CancellationToken cancellationToken)
+    /// <summary>
+    /// Routes on the current snapshot and opens there; when nothing fits, waits for the watchdog to publish a
+    /// snapshot in which something does. A node that fails to open is reported (the watchdog re-probes it at once)
+    /// and tried again only on a newer snapshot. With <paramref name="async"/> false it completes synchronously.
+    /// </summary>
+    private async ValueTask<NpgsqlConnection> OpenRoutedAsync(TargetRole role, bool async, CancellationToken cancellationToken)
     {
         var request = _requests[(int)role];
-        var started = _time.GetTimestamp();
-        using var waiting = NeedsPrimary(role) ? _monitor.WaitingForPrimary() : default;
+        var waitStarted = 0L;
+        var waiting = default(TopologyMonitor.PrimaryWaiter);
         var triedVersion = -1L;
-        while (true)
+        Exception? lastFailure = null;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var topology = _monitor.Current;
-            var outcome = NodeSelector.Select(topology, request, _outstanding, NextTicket(), out var index);
-            // After a failed open, try again only on a newer snapshot: the failure has been reported and the
-            // watchdog re-probes that node, so the next snapshot says whether to avoid it.
-            if (outcome == RouteOutcome.Selected && topology.Version != triedVersion)
+            while (true)
             {
-                var connection = _nodes[index].CreateConnection();
-                try
+                cancellationToken.ThrowIfCancellationRequested();
+                var topology = _monitor.Current;
+                var outcome = NodeSelector.Select(topology, request, _outstanding, NextTicket(), out var index);
+                if (outcome == RouteOutcome.Selected && topology.Version != triedVersion)
                 {
-                    if (async)
-                        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                    else
-                        connection.Open();
-                    return connection;
+                    var connection = _nodes[index].CreateConnection();
+                    try
+                    {
+                        if (async)
+                            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                        else
+                            connection.Open();
+                        return connection;
+                    }
+                    catch (Exception ex) when (IsNodeFailure(ex) && !cancellationToken.IsCancellationRequested)
+                    {
+                        connection.Dispose();
+                        _monitor.ReportFailure(index, ex);
+                        (lastFailure, triedVersion) = (ex, topology.Version);
+                        continue;
+                    }
+                    catch
+                    {
+                        connection.Dispose();
+                        throw;
+                    }
                 }
-                catch (Exception ex) when (IsNodeFailure(ex) && !cancellationToken.IsCancellationRequested)
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                    _monitor.ReportFailure(index, ex);
-                    (lastFailure, triedVersion) = (ex, topology.Version);
-                    continue;
-                }
-                catch
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                    throw;
-                }
-            }
 
-            var waited = _time.GetElapsedTime(started);
-            var remaining = _options.NodeWaitTimeout - waited;
-            if (outcome == RouteOutcome.Fail || remaining <= TimeSpan.Zero)
-                throw NoNodeFits(topology, request, waited, lastFailure);
-            var change = _monitor.WaitForChangeAsync(topology.Version, remaining, cancellationToken);
-            if (async)
-                await change.ConfigureAwait(false);
-            else
-                change.GetAwaiter().GetResult();
+                if (waitStarted == 0)
+                {
+                    waitStarted = _time.GetTimestamp();
+                    if (NeedsPrimary(role))
+                        waiting = _monitor.WaitingForPrimary();
+                }
+
+                var waited = _time.GetElapsedTime(waitStarted);
+                var remaining = _options.NodeWaitTimeout - waited;
+                if (outcome == RouteOutcome.Fail || remaining <= TimeSpan.Zero)
+                    throw NoNodeFits(topology, request, waited, lastFailure);
+                var change = _monitor.WaitForChangeAsync(topology.Version, remaining, cancellationToken);
+                if (async)
+                    await change.ConfigureAwait(false);
+                else
+                    change.GetAwaiter().GetResult();
+            }
+        }
+        finally
+        {
+            waiting.Dispose();
         }
     }
 

@@ -31,8 +31,14 @@ public sealed class FailureModeTests : ClusterTestBase
             Assert.Contains($"{node.Endpoint} down (connection refused", error.Message, StringComparison.Ordinal);
         Assert.NotNull(error.Topology);
 
-        var read = await Assert.ThrowsAsync<PgHaException>(() => ds.OpenConnectionAsync(TargetRole.Replica).AsTask());
-        Assert.Contains("down (connection refused", read.Message, StringComparison.Ordinal);
+        foreach (var role in new[] { TargetRole.Replica, TargetRole.PreferReplica, TargetRole.Any })
+        {
+            var read = await Assert.ThrowsAsync<PgHaException>(() => ds.OpenConnectionAsync(role).AsTask());
+            Assert.Contains("down (connection refused", read.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Throws<PgHaException>(() => ds.OpenConnection(TargetRole.Any));
+        Assert.Throws<PgHaException>(() => ds.CreateConnection(TargetRole.Any));
     }
 
     [Fact]

@@ -17,7 +17,7 @@ internal static class RoutingExplainer
             TargetRole.Replica => string.Create(inv, $"No replica within the lag bound ({Bound(request)})"),
             _ => "No node",
         });
-        if (waited > TimeSpan.Zero)
+        if (waited >= TimeSpan.FromMilliseconds(50))
             text.Append(inv, $" after waiting {waited.TotalSeconds:0.0} s");
         text.Append(": ");
 

@@ -119,9 +119,13 @@ internal sealed partial class TopologyMonitor : IAsyncDisposable
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Disposing it stops counting the request as waiting for a primary.</summary>
-    internal readonly struct PrimaryWaiter(TopologyMonitor owner) : IDisposable
+    /// <summary>Disposing it stops counting the request as waiting for a primary; the default value counts nothing.</summary>
+    internal readonly struct PrimaryWaiter(TopologyMonitor? owner) : IDisposable
     {
-        public void Dispose() => Interlocked.Decrement(ref owner._primaryWaiters);
+        public void Dispose()
+        {
+            if (owner is not null)
+                Interlocked.Decrement(ref owner._primaryWaiters);
+        }
     }
 }
