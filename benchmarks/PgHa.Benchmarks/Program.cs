@@ -3,11 +3,18 @@ using BenchmarkDotNet.Running;
 using PgHa.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --side-by-side [clients...]   interleaved A/B, markdown to stdout
+// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --failover-timings [repetitions]  watchdog timings on real clusters
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --filter '*'                  BenchmarkDotNet
 if (args.Length > 0 && args[0] == "--side-by-side")
 {
     var clients = args.Length > 1 ? args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [1, 4];
     Console.WriteLine(await SideBySide.RunAsync(clients));
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--failover-timings")
+{
+    Console.WriteLine(await FailoverTimings.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5));
     return;
 }
 
