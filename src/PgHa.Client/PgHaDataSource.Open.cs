@@ -46,17 +46,26 @@ public sealed partial class PgHaDataSource
         ThrowIfDisposed();
         var request = _requests[(int)role];
         var started = _time.GetTimestamp();
-        while (true)
+        var waiting = default(TopologyMonitor.PrimaryWaiter);
+        try
         {
-            var topology = _monitor.Current;
-            var outcome = NodeSelector.Select(topology, request, _outstanding, NextTicket(), out var index);
-            if (outcome == RouteOutcome.Selected)
-                return _nodes[index].CreateConnection();
-            var remaining = _options.NodeWaitTimeout - _time.GetElapsedTime(started);
-            if (outcome == RouteOutcome.Fail || remaining <= TimeSpan.Zero)
-                throw NoNodeFits(topology, request, _time.GetElapsedTime(started), lastFailure: null);
-            using var waiting = NeedsPrimary(role) ? _monitor.WaitingForPrimary() : default;
-            _monitor.WaitForChangeAsync(topology.Version, remaining, CancellationToken.None).GetAwaiter().GetResult();
+            while (true)
+            {
+                var topology = _monitor.Current;
+                var outcome = NodeSelector.Select(topology, request, _outstanding, NextTicket(), out var index);
+                if (outcome == RouteOutcome.Selected)
+                    return _nodes[index].CreateConnection();
+                var remaining = _options.NodeWaitTimeout - _time.GetElapsedTime(started);
+                if (outcome == RouteOutcome.Fail || remaining <= TimeSpan.Zero)
+                    throw NoNodeFits(topology, request, _time.GetElapsedTime(started), lastFailure: null);
+                if (NeedsPrimary(role) && !waiting.IsCounted)
+                    waiting = _monitor.WaitingForPrimary();
+                _monitor.WaitForChangeAsync(topology.Version, remaining, CancellationToken.None).GetAwaiter().GetResult();
+            }
+        }
+        finally
+        {
+            waiting.Dispose();
         }
     }
 

@@ -130,6 +130,25 @@ public sealed class DiscoveryAndRoutingTests(SharedClusterFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Routing_on_the_request_path_sends_no_probes()
+    {
+        var ds = await DiscoveredAsync();
+        var before = ds.Topology.Version; // every probe result publishes a new version
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        for (var i = 0; i < 500; i++)
+        {
+            ds.CreateConnection(TargetRole.Replica).Dispose();
+            await using (await ds.OpenConnectionAsync(TargetRole.Replica)) { }
+            await using (await ds.OpenConnectionAsync()) { }
+        }
+
+        // Three nodes probed once a second: a few versions per second, not one per request.
+        var probes = ds.Topology.Version - before;
+        Assert.True(probes <= 3 * (clock.Elapsed.TotalSeconds + 2), $"{probes} snapshots in {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
     public async Task A_single_host_works_as_a_one_node_cluster()
     {
         var ds = await DiscoveredAsync(Cluster.ConnectionStringFor(Cluster.Nodes[0]));

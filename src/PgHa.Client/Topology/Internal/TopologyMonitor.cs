@@ -122,6 +122,8 @@ internal sealed partial class TopologyMonitor : IAsyncDisposable
     /// <summary>Disposing it stops counting the request as waiting for a primary; the default value counts nothing.</summary>
     internal readonly struct PrimaryWaiter(TopologyMonitor? owner) : IDisposable
     {
+        public bool IsCounted => owner is not null;
+
         public void Dispose()
         {
             if (owner is not null)
