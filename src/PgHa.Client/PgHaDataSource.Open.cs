@@ -158,7 +158,7 @@ public sealed partial class PgHaDataSource
     private static bool NeedsPrimary(TargetRole role) => role is TargetRole.Primary or TargetRole.PreferReplica or TargetRole.Replica;
 
     /// <summary>Errors that say the node is gone or unresponsive: reroute. Others (bad password, too many connections, cancellation) surface as they are.</summary>
-    private static bool IsNodeFailure(Exception ex) => FailureClassifier.Classify(ex) is NodeFailureKind.Unreachable or NodeFailureKind.Timeout;
+    private static bool IsNodeFailure(Exception ex) => FailureClassifier.Classify(ex).Node is NodeFailureKind.Unreachable or NodeFailureKind.Timeout;
 
     private ulong NextTicket() => (ulong)Interlocked.Increment(ref _ticket);
 }

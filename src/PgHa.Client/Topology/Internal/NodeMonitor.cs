@@ -65,7 +65,7 @@ internal sealed class NodeMonitor
                     if (ex is not AbandonedProbeException)
                         await DiscardAsync(connection).ConfigureAwait(false);
                     connection = null;
-                    var kind = ex is OperationCanceledException or TimeoutException ? NodeFailureKind.Timeout : FailureClassifier.Classify(ex);
+                    var kind = ex is OperationCanceledException or TimeoutException ? NodeFailureKind.Timeout : FailureClassifier.Classify(ex).Node;
                     var probeAgainNow = _owner.OnProbeFailed(_node.Index, ex, kind, cause);
                     if (!probeAgainNow)
                         await DelayAsync(_owner.ProbeIntervalFor(_node.Index), stop).ConfigureAwait(false);

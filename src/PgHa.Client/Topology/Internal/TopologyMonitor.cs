@@ -94,7 +94,7 @@ internal sealed partial class TopologyMonitor : IAsyncDisposable
     /// <summary>Something on the request path failed against a node: re-probe it now, and if the node is plainly gone, say so at once.</summary>
     public void ReportFailure(int index, Exception exception)
     {
-        var kind = FailureClassifier.Classify(exception);
+        var kind = FailureClassifier.Classify(exception).Node;
         if (kind is NodeFailureKind.None or NodeFailureKind.Busy)
             return;
         if (kind is NodeFailureKind.Unreachable)
