@@ -20,7 +20,7 @@ public sealed partial class PgHaDataSource
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(TargetRole role, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return OpenRoutedAsync(role, async: true, cancellationToken);
+        return OpenRoutedAsync(role, _options.NodeWaitTimeout, async: true, cancellationToken);
     }
 
     /// <summary>Opens a connection on the node <see cref="DefaultRole"/> routes to.</summary>
@@ -30,7 +30,7 @@ public sealed partial class PgHaDataSource
     public NpgsqlConnection OpenConnection(TargetRole role)
     {
         ThrowIfDisposed();
-        return OpenRoutedAsync(role, async: false, CancellationToken.None).GetAwaiter().GetResult();
+        return OpenRoutedAsync(role, _options.NodeWaitTimeout, async: false, CancellationToken.None).GetAwaiter().GetResult();
     }
 
     /// <summary>An unopened connection to the node <see cref="DefaultRole"/> routes to now.</summary>
@@ -74,7 +74,7 @@ public sealed partial class PgHaDataSource
     /// snapshot in which something does. A node that fails to open is reported (the watchdog re-probes it at once)
     /// and tried again only on a newer snapshot. With <paramref name="async"/> false it completes synchronously.
     /// </summary>
-    private async ValueTask<NpgsqlConnection> OpenRoutedAsync(TargetRole role, bool async, CancellationToken cancellationToken)
+    private async ValueTask<NpgsqlConnection> OpenRoutedAsync(TargetRole role, TimeSpan maxWait, bool async, CancellationToken cancellationToken)
     {
         var request = _requests[(int)role];
         var waitStarted = 0L;
@@ -121,7 +121,7 @@ public sealed partial class PgHaDataSource
                 }
 
                 var waited = _time.GetElapsedTime(waitStarted);
-                var remaining = _options.NodeWaitTimeout - waited;
+                var remaining = maxWait - waited;
                 if (outcome == RouteOutcome.Fail || remaining <= TimeSpan.Zero)
                     throw NoNodeFits(topology, request, waited, lastFailure);
                 var change = _monitor.WaitForChangeAsync(topology.Version, remaining, cancellationToken);
@@ -135,6 +135,21 @@ public sealed partial class PgHaDataSource
         {
             waiting.Dispose();
         }
+    }
+
+    /// <summary>For units of work: an open that waits at most what is left of their retry budget.</summary>
+    internal ValueTask<NpgsqlConnection> OpenForUnitAsync(TargetRole role, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        return OpenRoutedAsync(role, maxWait, async: true, cancellationToken);
+    }
+
+    /// <summary>A unit of work failed on this node: let the watchdog re-probe it now.</summary>
+    internal void ReportNodeFailure(Topology.NodeEndPoint node, Exception exception)
+    {
+        var index = Array.FindIndex(_nodes, n => n.EndPoint.Port == node.Port && string.Equals(n.EndPoint.Host, node.Host, StringComparison.OrdinalIgnoreCase));
+        if (index >= 0)
+            _monitor.ReportFailure(index, exception);
     }
 
     private PgHaException NoNodeFits(Topology.ClusterTopology topology, in RoutingRequest request, TimeSpan waited, Exception? lastFailure)

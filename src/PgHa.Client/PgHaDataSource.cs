@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using PgHa.Client.Internal;
+using PgHa.Client.Resilience.Internal;
 using PgHa.Client.Routing.Internal;
 using PgHa.Client.Topology;
 using PgHa.Client.Topology.Internal;
@@ -20,6 +21,7 @@ public sealed partial class PgHaDataSource : DbDataSource
     private readonly RoutingRequest[] _requests;
     private readonly PgHaOptions _options;
     private readonly TopologyMonitor _monitor;
+    private readonly UnitOfWorkRunner _units;
     private readonly TimeProvider _time;
     private long _ticket;
     private int _disposed;
@@ -34,7 +36,9 @@ public sealed partial class PgHaDataSource : DbDataSource
         DefaultRole = defaultRole;
         ConnectionString = connectionString;
         _requests = Enum.GetValues<TargetRole>().Select(role => RoutingRequest.From(role, options)).ToArray();
-        _monitor = new TopologyMonitor(nodes, options, time, loggerFactory.CreateLogger("PgHa.Client"));
+        var logger = loggerFactory.CreateLogger("PgHa.Client");
+        _monitor = new TopologyMonitor(nodes, options, time, logger);
+        _units = new UnitOfWorkRunner(this, options, time, logger);
         _monitor.Start();
     }
 

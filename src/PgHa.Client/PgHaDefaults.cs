@@ -33,6 +33,12 @@ public static class PgHaDefaults
     /// <summary>Default <see cref="PgHaOptions.LoadBalancing"/>: <see cref="Client.LoadBalancing.RoundRobin"/>.</summary>
     public const LoadBalancing LoadBalancingMode = LoadBalancing.RoundRobin;
 
+    /// <summary>Default <see cref="PgHaOptions.RetryBudget"/>: 30 s.</summary>
+    public static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default <see cref="PgHaOptions.RetryOnConflict"/>: <see langword="true"/>.</summary>
+    public const bool RetryOnConflict = true;
+
     /// <summary>
     /// How often a node that refused our credentials or database is probed again: 5 s.
     /// Such a failure will not heal by itself between two probes, so probing it fast would only fill the server log.

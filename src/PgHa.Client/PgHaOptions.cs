@@ -57,5 +57,17 @@ public sealed class PgHaOptions
     /// <value>Default: 15 s.</value>
     public TimeSpan NodeWaitTimeout { get; set; } = PgHaDefaults.NodeWaitTimeout;
 
+    /// <summary>
+    /// How long <see cref="PgHaDataSource.ExecuteWriteAsync{T}(Func{Npgsql.NpgsqlConnection, Npgsql.NpgsqlTransaction, CancellationToken, Task{T}}, CancellationToken)"/>
+    /// keeps running a unit of work again across failovers before giving up. Each attempt waits for a writable
+    /// primary within what is left of it.
+    /// </summary>
+    /// <value>Default: 30 s.</value>
+    public TimeSpan RetryBudget { get; set; } = PgHaDefaults.RetryBudget;
+
+    /// <summary>Whether units of work are run again after a serialization failure (40001) or a deadlock (40P01).</summary>
+    /// <value>Default: <see langword="true"/>.</value>
+    public bool RetryOnConflict { get; set; } = PgHaDefaults.RetryOnConflict;
+
     internal PgHaOptions Clone() => (PgHaOptions)MemberwiseClone();
 }

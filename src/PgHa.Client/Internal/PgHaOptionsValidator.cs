@@ -21,6 +21,8 @@ internal static class PgHaOptionsValidator
             errors.Add($"LatencyWindow must not be negative (was {o.LatencyWindow}).");
         if (o.NodeWaitTimeout < TimeSpan.Zero)
             errors.Add($"NodeWaitTimeout must not be negative (was {o.NodeWaitTimeout}).");
+        if (o.RetryBudget < TimeSpan.Zero)
+            errors.Add($"RetryBudget must not be negative (was {o.RetryBudget}).");
         if (o.FailedProbesBeforeDown < 1)
             errors.Add($"FailedProbesBeforeDown must be at least 1 (was {o.FailedProbesBeforeDown}).");
         if (!Enum.IsDefined(o.ReplicaFallback))

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PgHa.Client.Topology;
+using Polly;
+
+namespace PgHa.Client.Resilience.Internal;
+
+internal sealed partial class UnitOfWorkRunner
+{
+    private async Task<NpgsqlConnection> OpenAsync(TargetRole role, UnitState state, CancellationToken cancellationToken)
+    {
+        state.BeginAttempt();
+        // After a failure, route only on a snapshot taken after the watchdog re-probed the failed node.
+        if (state.FailedOnVersion >= 0 && _dataSource.Topology.Version == state.FailedOnVersion)
+            await _dataSource.WaitForTopologyChangeAsync(state.FailedOnVersion, state.Remaining, cancellationToken).ConfigureAwait(false);
+        var wait = state.Remaining > TimeSpan.Zero ? state.Remaining : TimeSpan.Zero;
+        return await _dataSource.OpenForUnitAsync(role, wait, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Read while the connection is open: once it breaks, Npgsql no longer knows its host and port.
+    private static NodeEndPoint EndPointOf(NpgsqlConnection connection) => new(connection.Host ?? "", connection.Port);
+
+    private async Task CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NodeEndPoint node, UnitState state, CancellationToken cancellationToken)
+    {
+        // A connection already broken before COMMIT was sent: nothing was committed, the unit is safe to run again.
+        if (connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open)
+            throw new NpgsqlException("The connection broke before COMMIT was sent.", new IOException("connection broken"));
+        try
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (FailureClassifier.Classify(ex).Retry == RetryKind.AfterFailover || ex is OperationCanceledException)
+        {
+            _dataSource.ReportNodeFailure(node, ex);
+            state.FailedOnVersion = _dataSource.Topology.Version;
+            state.RecordFailure(node, ex);
+            throw new PgHaCommitOutcomeUnknownException(
+                $"The connection to {node} failed while COMMIT was in flight: the unit of work may or may not have been committed, so it was not run again. {ex.Message}",
+                node, _dataSource.Topology, ex);
+        }
+    }
+
+    private void NoteFailure(NodeEndPoint node, UnitState state, Exception exception)
+    {
+        if (FailureClassifier.Classify(exception).Retry == RetryKind.AfterFailover)
+        {
+            _dataSource.ReportNodeFailure(node, exception);
+            state.FailedOnVersion = _dataSource.Topology.Version;
+        }
+
+        state.RecordFailure(node, exception);
+    }
+
+    private bool ShouldRetry(ResilienceContext context, Exception? exception)
+    {
+        if (exception is null || context.CancellationToken.IsCancellationRequested)
+            return false;
+        var state = context.Properties.GetValue(StateKey, null!);
+        return state.Remaining > TimeSpan.Zero && IsRetryable(exception, state);
+    }
+
+    /// <summary>The budget ran out on an error we would have retried, or the wait for a node ran out after earlier attempts failed.</summary>
+    private bool GaveUp(Exception exception, UnitState state)
+        => IsRetryable(exception, state)
+           || (exception is PgHaException and not PgHaCommitOutcomeUnknownException && state.Attempts > 1);
+
+    private bool IsRetryable(Exception exception, UnitState state) => exception switch
+    {
+        PgHaCommitOutcomeUnknownException => state.IsIdempotent,
+        PgHaException => false, // no node fitted within the remaining budget: retrying cannot help
+        _ => FailureClassifier.Classify(exception).Retry switch
+        {
+            RetryKind.AfterFailover => true,
+            RetryKind.Transient => _options.RetryOnConflict,
+            _ => false,
+        },
+    };
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Running a unit of work again (attempt {Attempt}) after: {Reason}; {RemainingSeconds:0.0} s of its retry budget left")]
+    private static partial void LogRetry(ILogger logger, int attempt, string? reason, double remainingSeconds);
+}

@@ -1,0 +1,115 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PgHa.Client.Topology;
+using Polly;
+using Polly.Retry;
+
+namespace PgHa.Client.Resilience.Internal;
+
+/// <summary>
+/// Runs units of work through one Polly retry pipeline driven by the error table. A failure before COMMIT was
+/// sent is retried after the watchdog publishes a newer snapshot (so a demoted or dead node is not hit again);
+/// a failure while COMMIT was in flight is never retried blindly: it becomes <see cref="PgHaCommitOutcomeUnknownException"/>
+/// unless the unit is idempotent. There is no sleep between attempts: the next attempt waits for the watchdog.
+/// </summary>
+internal sealed partial class UnitOfWorkRunner
+{
+    private static readonly ResiliencePropertyKey<UnitState> StateKey = new("pgha.unit-of-work");
+
+    private readonly PgHaDataSource _dataSource;
+    private readonly PgHaOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _pipeline;
+
+    public UnitOfWorkRunner(PgHaDataSource dataSource, PgHaOptions options, TimeProvider time, ILogger logger)
+    {
+        _dataSource = dataSource;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _pipeline = new ResiliencePipelineBuilder { Name = $"{options.ClusterName}/unit-of-work", TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Context, args.Outcome.Exception)),
+                MaxRetryAttempts = int.MaxValue, // bounded by the budget in ShouldRetry
+                Delay = TimeSpan.Zero,
+                BackoffType = DelayBackoffType.Constant,
+                UseJitter = false,
+                OnRetry = args =>
+                {
+                    var state = args.Context.Properties.GetValue(StateKey, null!);
+                    LogRetry(_logger, args.AttemptNumber + 1, args.Outcome.Exception?.Message, state.Remaining.TotalSeconds);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    public async Task<T> RunAsync<T>(Func<UnitState, CancellationToken, Task<T>> attempt, UnitOfWorkOptions? unit, CancellationToken cancellationToken)
+    {
+        var state = new UnitState(unit?.RetryBudget ?? _options.RetryBudget, unit?.IsIdempotent ?? false, _time.GetTimestamp(), _time);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(StateKey, state);
+        try
+        {
+            return await _pipeline.ExecuteAsync(
+                static async (ctx, s) => await s.attempt(s.state, ctx.CancellationToken).ConfigureAwait(false),
+                context, (attempt, state)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && GaveUp(ex, state))
+        {
+            throw new PgHaException(
+                $"Gave up after {state.Attempts} attempt(s) in {state.Elapsed.TotalSeconds:0.0} s (retry budget {(unit?.RetryBudget ?? _options.RetryBudget).TotalSeconds:0.#} s): {state.History}. Now: {_dataSource.Topology}",
+                _dataSource.Topology, ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>One attempt of a write: a transaction on the primary, committed.</summary>
+    public async Task<T> WriteAttemptAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, UnitState state, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(TargetRole.Primary, state, cancellationToken).ConfigureAwait(false);
+        var node = EndPointOf(connection);
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    var result = await work(connection, transaction, cancellationToken).ConfigureAwait(false);
+                    await CommitAsync(connection, transaction, node, state, cancellationToken).ConfigureAwait(false);
+                    return result;
+                }
+            }
+            catch (Exception ex) when (ex is not PgHaCommitOutcomeUnknownException)
+            {
+                NoteFailure(node, state, ex);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>One attempt of a read: a connection routed by the role, no transaction of ours.</summary>
+    public async Task<T> ReadAttemptAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, TargetRole role, UnitState state, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(role, state, cancellationToken).ConfigureAwait(false);
+        var node = EndPointOf(connection);
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                return await work(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                NoteFailure(node, state, ex);
+                throw;
+            }
+        }
+    }
+}

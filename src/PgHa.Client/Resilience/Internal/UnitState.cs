@@ -1,0 +1,35 @@
+using System.Text;
+using PgHa.Client.Topology;
+
+namespace PgHa.Client.Resilience.Internal;
+
+/// <summary>What one call of a unit of work has been through so far: its budget, its attempts and why each failed.</summary>
+internal sealed class UnitState(TimeSpan budget, bool isIdempotent, long startedAt, TimeProvider time)
+{
+    private readonly StringBuilder _attempts = new();
+
+    public bool IsIdempotent { get; } = isIdempotent;
+
+    public int Attempts { get; private set; }
+
+    /// <summary>The snapshot an attempt failed on: the next attempt routes only on a newer one.</summary>
+    public long FailedOnVersion { get; set; } = -1;
+
+    public TimeSpan Elapsed => time.GetElapsedTime(startedAt);
+
+    public TimeSpan Remaining => budget - Elapsed;
+
+    public string History => _attempts.ToString();
+
+    public void BeginAttempt() => Attempts++;
+
+    public void RecordFailure(NodeEndPoint? node, Exception exception)
+    {
+        if (_attempts.Length > 0)
+            _attempts.Append("; ");
+        _attempts.Append("attempt ").Append(Attempts);
+        if (node is { } n)
+            _attempts.Append(" on ").Append(n);
+        _attempts.Append(": ").Append(exception is Npgsql.PostgresException pg ? $"{pg.SqlState} {pg.MessageText}" : exception.Message);
+    }
+}
