@@ -111,6 +111,56 @@ public sealed class UnitOfWorkTests : ClusterTestBase
     }
 
     [Fact]
+    public async Task Cancelling_during_a_held_commit_reports_the_outcome_unknown_and_never_cancels_the_commit()
+    {
+        var ds = DataSource();
+        await WaitForDiscoveryAsync(ds);
+        await HoldCommitsAsync();
+        using var cancel = new CancellationTokenSource();
+        var write = ds.ExecuteWriteAsync(async (c, t, ct) =>
+        {
+            await using var insert = new NpgsqlCommand("INSERT INTO ids VALUES (1)", c, t);
+            await insert.ExecuteNonQueryAsync(ct);
+        }, cancellationToken: cancel.Token);
+        await WaitForCommitWaitingOnReplicationAsync();
+
+        await cancel.CancelAsync();
+
+        // Cancelling a COMMIT that waits for a synchronous standby would make PostgreSQL commit it locally,
+        // unreplicated, and answer success. PgHa must not send that cancel: the COMMIT keeps waiting.
+        await Assert.ThrowsAsync<PgHaCommitOutcomeUnknownException>(() => write.WaitAsync(TimeSpan.FromSeconds(5)));
+        await Task.Delay(300);
+        Assert.Equal(1, await Node1.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'"));
+        Assert.Equal(0, await Node1.ExecuteScalarAsync<long>("SELECT count(*) FROM ids"));
+    }
+
+    [Fact]
+    public async Task A_unit_that_swallowed_an_error_is_not_reported_as_committed()
+    {
+        var ds = DataSource();
+        await WaitForDiscoveryAsync(ds);
+        await Node1.ExecuteAsync("CREATE TABLE ids(id int PRIMARY KEY); INSERT INTO ids VALUES (1)");
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => ds.ExecuteWriteAsync(async (c, t, ct) =>
+        {
+            await using (var fine = new NpgsqlCommand("INSERT INTO ids VALUES (2)", c, t))
+                await fine.ExecuteNonQueryAsync(ct);
+            try
+            {
+                await using var duplicate = new NpgsqlCommand("INSERT INTO ids VALUES (1)", c, t);
+                await duplicate.ExecuteNonQueryAsync(ct);
+            }
+            catch (PostgresException)
+            {
+                // swallowed: the server has aborted the transaction, so COMMIT would answer ROLLBACK
+            }
+        }));
+
+        Assert.Equal(PostgresErrorCodes.InFailedSqlTransaction, error.SqlState);
+        Assert.Equal(new[] { 1 }, await ReadIdsAsync(Node1));
+    }
+
+    [Fact]
     public async Task A_write_that_hits_a_read_only_primary_waits_and_runs_once_it_is_writable_again()
     {
         var ds = DataSource();

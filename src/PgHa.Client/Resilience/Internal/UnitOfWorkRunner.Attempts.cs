@@ -20,24 +20,79 @@ internal sealed partial class UnitOfWorkRunner
     // Read while the connection is open: once it breaks, Npgsql no longer knows its host and port.
     private static NodeEndPoint EndPointOf(NpgsqlConnection connection) => new(connection.Host ?? "", connection.Port);
 
-    private async Task CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NodeEndPoint node, UnitState state, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <c>SELECT 1; COMMIT</c> in one round trip. The SELECT fails with 25P02 if the unit swallowed an error,
+    /// where a bare COMMIT would be answered with ROLLBACK and look like success. The COMMIT is never cancelled:
+    /// cancelling a COMMIT that waits for a synchronous standby makes PostgreSQL commit locally without replication
+    /// and report success. Instead it races what is left of the budget and the caller's token; if it loses, the
+    /// connection is left to finish in the background and the outcome is reported as unknown.
+    /// </summary>
+    /// <returns>Whether the connection was disposed here (always after a COMMIT that answered).</returns>
+    private async Task<bool> CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NodeEndPoint node, UnitState state, CancellationToken cancellationToken)
     {
         // A connection already broken before COMMIT was sent: nothing was committed, the unit is safe to run again.
         if (connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open)
             throw new NpgsqlException("The connection broke before COMMIT was sent.", new IOException("connection broken"));
+
+        var batch = new NpgsqlBatch(connection, transaction) { Timeout = 0 };
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        var commit = batch.ExecuteNonQueryAsync(CancellationToken.None);
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            var timer = Task.Delay(state.Remaining > TimeSpan.Zero ? state.Remaining : TimeSpan.Zero, _time, deadline.Token);
+            if (await Task.WhenAny(commit, timer).ConfigureAwait(false) != commit)
+            {
+                state.CommitAbandoned = true;
+                _ = DisposeWhenDoneAsync(commit, batch, connection);
+                var why = cancellationToken.IsCancellationRequested ? "the caller cancelled" : "the retry budget ran out";
+                throw InDoubt(node, state, new TimeoutException($"COMMIT got no answer before {why}; it was not cancelled and may still commit."));
+            }
+
+            await deadline.CancelAsync().ConfigureAwait(false);
+        }
+
         try
         {
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await commit.ConfigureAwait(false);
         }
-        catch (Exception ex) when (FailureClassifier.Classify(ex).Retry == RetryKind.AfterFailover || ex is OperationCanceledException)
+        catch (Exception ex) when (FailureClassifier.Classify(ex).Retry == RetryKind.AfterFailover)
         {
-            _dataSource.ReportNodeFailure(node, ex);
-            state.FailedOnVersion = _dataSource.Topology.Version;
-            state.RecordFailure(node, ex);
-            throw new PgHaCommitOutcomeUnknownException(
-                $"The connection to {node} failed while COMMIT was in flight: the unit of work may or may not have been committed, so it was not run again. {ex.Message}",
-                node, _dataSource.Topology, ex);
+            throw InDoubt(node, state, ex);
         }
+        finally
+        {
+            await batch.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private PgHaCommitOutcomeUnknownException InDoubt(NodeEndPoint node, UnitState state, Exception cause)
+    {
+        _dataSource.ReportNodeFailure(node, cause);
+        state.FailedOnVersion = _dataSource.Topology.Version;
+        state.RecordFailure(node, cause);
+        return new PgHaCommitOutcomeUnknownException(
+            $"The connection to {node} failed while COMMIT was in flight: the unit of work may or may not have been committed, so it was not run again. {cause.Message}",
+            node, _dataSource.Topology, cause);
+    }
+
+    private static async Task DisposeWhenDoneAsync(Task commit, NpgsqlBatch batch, NpgsqlConnection connection)
+    {
+        try
+        {
+            await commit.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Already reported as in doubt; how the abandoned COMMIT ends changes nothing.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        await batch.DisposeAsync().ConfigureAwait(false);
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 
     private void NoteFailure(NodeEndPoint node, UnitState state, Exception exception)

@@ -74,23 +74,25 @@ internal sealed partial class UnitOfWorkRunner
     {
         var connection = await OpenAsync(TargetRole.Primary, state, cancellationToken).ConfigureAwait(false);
         var node = EndPointOf(connection);
-        await using (connection.ConfigureAwait(false))
+        var handedOff = false;
+        try
         {
-            try
-            {
-                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
-                {
-                    var result = await work(connection, transaction, cancellationToken).ConfigureAwait(false);
-                    await CommitAsync(connection, transaction, node, state, cancellationToken).ConfigureAwait(false);
-                    return result;
-                }
-            }
-            catch (Exception ex) when (ex is not PgHaCommitOutcomeUnknownException)
-            {
-                NoteFailure(node, state, ex);
-                throw;
-            }
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var result = await work(connection, transaction, cancellationToken).ConfigureAwait(false);
+            handedOff = await CommitAsync(connection, transaction, node, state, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        catch (Exception ex) when (ex is not PgHaCommitOutcomeUnknownException)
+        {
+            NoteFailure(node, state, ex);
+            throw;
+        }
+        finally
+        {
+            // Disposing the connection rolls back whatever was not committed, unless an unanswered COMMIT
+            // still owns it (see CommitAsync).
+            if (!handedOff && !state.CommitAbandoned)
+                await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 

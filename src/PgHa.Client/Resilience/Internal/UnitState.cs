@@ -15,13 +15,20 @@ internal sealed class UnitState(TimeSpan budget, bool isIdempotent, long started
     /// <summary>The snapshot an attempt failed on: the next attempt routes only on a newer one.</summary>
     public long FailedOnVersion { get; set; } = -1;
 
+    /// <summary>An unanswered COMMIT was left to finish in the background; its connection is no longer ours.</summary>
+    public bool CommitAbandoned { get; set; }
+
     public TimeSpan Elapsed => time.GetElapsedTime(startedAt);
 
     public TimeSpan Remaining => budget - Elapsed;
 
     public string History => _attempts.ToString();
 
-    public void BeginAttempt() => Attempts++;
+    public void BeginAttempt()
+    {
+        Attempts++;
+        CommitAbandoned = false;
+    }
 
     public void RecordFailure(NodeEndPoint? node, Exception exception)
     {
