@@ -135,6 +135,26 @@ public sealed class UnitOfWorkTests : ClusterTestBase
     }
 
     [Fact]
+    public async Task An_idempotent_write_cut_off_in_commit_that_cannot_run_again_still_reports_the_outcome_unknown()
+    {
+        var ds = DataSource(o => o.RetryBudget = TimeSpan.FromSeconds(2));
+        await WaitForDiscoveryAsync(ds);
+        await HoldCommitsAsync();
+        var write = ds.ExecuteWriteAsync(async (c, t, ct) =>
+        {
+            await using var insert = new NpgsqlCommand("INSERT INTO ids VALUES (1) ON CONFLICT DO NOTHING", c, t);
+            await insert.ExecuteNonQueryAsync(ct);
+        }, Idempotent);
+        await WaitForCommitWaitingOnReplicationAsync();
+
+        Node1.Kill(); // and no promotion: the retry finds no primary within the budget
+
+        var unknown = await Assert.ThrowsAsync<PgHaCommitOutcomeUnknownException>(() => write.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(Node1.Port, unknown.Node.Port);
+        Assert.StartsWith("Gave up after 2 attempt(s)", unknown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_unit_that_swallowed_an_error_is_not_reported_as_committed()
     {
         var ds = DataSource();

@@ -74,6 +74,7 @@ internal sealed partial class UnitOfWorkRunner
         _dataSource.ReportNodeFailure(node, cause);
         state.FailedOnVersion = _dataSource.Topology.Version;
         state.RecordFailure(node, cause);
+        state.InDoubtOn = node;
         return new PgHaCommitOutcomeUnknownException(
             $"The connection to {node} failed while COMMIT was in flight: the unit of work may or may not have been committed, so it was not run again. {cause.Message}",
             node, _dataSource.Topology, cause);
@@ -114,10 +115,14 @@ internal sealed partial class UnitOfWorkRunner
         return state.Remaining > TimeSpan.Zero && IsRetryable(exception, state);
     }
 
-    /// <summary>The budget ran out on an error we would have retried, or the wait for a node ran out after earlier attempts failed.</summary>
-    private bool GaveUp(Exception exception, UnitState state)
-        => IsRetryable(exception, state)
-           || (exception is PgHaException and not PgHaCommitOutcomeUnknownException && state.Attempts > 1);
+    /// <summary>The budget ran out on an error we would have retried, or the wait for a node ran out after earlier
+    /// attempts failed. An in-doubt COMMIT surfaces as itself.</summary>
+    private bool GaveUp(Exception exception, UnitState state) => exception switch
+    {
+        PgHaCommitOutcomeUnknownException => false,
+        PgHaException => state.Attempts > 1,
+        _ => IsRetryable(exception, state),
+    };
 
     private bool IsRetryable(Exception exception, UnitState state) => exception switch
     {

@@ -59,9 +59,11 @@ internal sealed partial class UnitOfWorkRunner
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && GaveUp(ex, state))
         {
-            throw new PgHaException(
-                $"Gave up after {state.Attempts} attempt(s) in {state.Elapsed.TotalSeconds:0.0} s (retry budget {(unit?.RetryBudget ?? _options.RetryBudget).TotalSeconds:0.#} s): {state.History}. Now: {_dataSource.Topology}",
-                _dataSource.Topology, ex);
+            var message = $"Gave up after {state.Attempts} attempt(s) in {state.Elapsed.TotalSeconds:0.0} s (retry budget {(unit?.RetryBudget ?? _options.RetryBudget).TotalSeconds:0.#} s): {state.History}. Now: {_dataSource.Topology}";
+            // An idempotent unit whose earlier COMMIT was cut off and that could not be run again: it may have committed.
+            if (state.InDoubtOn is { } node)
+                throw new PgHaCommitOutcomeUnknownException(message, node, _dataSource.Topology, ex);
+            throw new PgHaException(message, _dataSource.Topology, ex);
         }
         finally
         {

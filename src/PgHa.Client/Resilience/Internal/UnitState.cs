@@ -15,6 +15,9 @@ internal sealed class UnitState(TimeSpan budget, bool isIdempotent, long started
     /// <summary>The snapshot an attempt failed on: the next attempt routes only on a newer one.</summary>
     public long FailedOnVersion { get; set; } = -1;
 
+    /// <summary>Where an earlier attempt's COMMIT was cut off in flight: that attempt may have committed.</summary>
+    public NodeEndPoint? InDoubtOn { get; set; }
+
     /// <summary>An unanswered COMMIT was left to finish in the background; its connection is no longer ours.</summary>
     public bool CommitAbandoned { get; set; }
 
