@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
 using PgHa.Client;
+using PgHa.Client.Resilience;
 
 namespace PgHa.Samples.ConsoleDemo;
 
@@ -25,10 +26,15 @@ internal sealed class Workload(PgHaDataSource dataSource, Timeline timeline)
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(stop);
-                await using var insert = new NpgsqlCommand("INSERT INTO demo(id) VALUES ($1) RETURNING inet_server_port()", connection);
-                insert.Parameters.AddWithValue(id);
-                var port = (int)(await insert.ExecuteScalarAsync(stop))!;
+                // A unit of work: retried on the new primary after a failover. Keyed by a client-made id and
+                // idempotent, so one whose COMMIT was cut off by the crash may safely run again.
+                var port = await dataSource.ExecuteWriteAsync(async (connection, transaction, ct) =>
+                {
+                    await using var insert = new NpgsqlCommand(
+                        "WITH inserted AS (INSERT INTO demo(id) VALUES ($1) ON CONFLICT (id) DO NOTHING) SELECT inet_server_port()", connection, transaction);
+                    insert.Parameters.AddWithValue(id);
+                    return (int)(await insert.ExecuteScalarAsync(ct))!;
+                }, new UnitOfWorkOptions { IsIdempotent = true }, stop);
                 WritesByPort.AddOrUpdate(port, 1, (_, n) => n + 1);
                 Interlocked.Increment(ref WritesOk);
                 if (lastOk.Elapsed > LongestWriteGap)
@@ -40,9 +46,9 @@ internal sealed class Workload(PgHaDataSource dataSource, Timeline timeline)
                 Errors.Enqueue(ex is PostgresException pg ? pg.SqlState : ex.GetType().Name);
                 timeline.Say($"  writer error: {Short(ex)}");
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (Exception) when (stop.IsCancellationRequested)
             {
-                return;
+                return; // stopping: cancellation, or a COMMIT cut off by it (reported as outcome unknown)
             }
 
             await Task.Delay(20, CancellationToken.None);
@@ -65,9 +71,9 @@ internal sealed class Workload(PgHaDataSource dataSource, Timeline timeline)
             {
                 timeline.Say($"  reader error: {Short(ex)}");
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (Exception) when (stop.IsCancellationRequested)
             {
-                return;
+                return; // stopping: cancellation, or a COMMIT cut off by it (reported as outcome unknown)
             }
 
             await Task.Delay(20, CancellationToken.None);
