@@ -69,9 +69,6 @@ public sealed partial class PgHaDataSource : DbDataSource
 
     internal PgHaOptions Options => _options;
 
-    /// <summary>Open connections per node, by node index.</summary>
-    internal ReadOnlySpan<int> Outstanding => _outstanding;
-
     /// <inheritdoc />
     protected override DbConnection CreateDbConnection() => CreateConnection();
 

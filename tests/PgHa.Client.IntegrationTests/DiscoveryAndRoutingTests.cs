@@ -175,23 +175,18 @@ public sealed class DiscoveryAndRoutingTests(SharedClusterFixture fixture) : ICl
     [Fact]
     public async Task Each_node_has_one_monitoring_connection_outside_the_pool()
     {
-        var ds = await DiscoveredAsync(configure: o => o.ClusterName = "monitor-count");
-        await using (await ds.OpenConnectionAsync()) { }
+        var ds = await DiscoveredAsync(Cluster.ConnectionString + ";Application Name=monitor-count");
+        for (var i = 0; i < 5; i++)
+            await using (await ds.OpenConnectionAsync(TargetRole.Any)) { }
+        const string count = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'monitor-count (pgha monitor)'";
 
         foreach (var node in Cluster.Nodes)
-        {
-            var monitors = await node.ExecuteScalarAsync<long>(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE '%(pgha monitor)'");
-            Assert.True(monitors >= 1, $"{node} has no monitoring connection");
-        }
+            Assert.Equal(1, await node.ExecuteScalarAsync<long>(count));
 
         await ds.DisposeAsync();
         _owned.Remove(ds);
         await Task.Delay(300);
         foreach (var node in Cluster.Nodes)
-        {
-            Assert.Equal(0, await node.ExecuteScalarAsync<long>(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE '%(pgha monitor)'"));
-        }
+            Assert.Equal(0, await node.ExecuteScalarAsync<long>(count));
     }
 }

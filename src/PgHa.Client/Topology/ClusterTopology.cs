@@ -42,8 +42,6 @@ public sealed class ClusterTopology
 
     internal ReadOnlySpan<NodeDescription> NodeSpan => _nodes;
 
-    internal NodeDescription[] NodeArray => _nodes;
-
     /// <summary>One line per node, primary first: handy for logs and health endpoints.</summary>
     public override string ToString()
     {

@@ -27,8 +27,7 @@ internal sealed partial class UnitOfWorkRunner
     /// and report success. Instead it races what is left of the budget and the caller's token; if it loses, the
     /// connection is left to finish in the background and the outcome is reported as unknown.
     /// </summary>
-    /// <returns>Whether the connection was disposed here (always after a COMMIT that answered).</returns>
-    private async Task<bool> CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NodeEndPoint node, UnitState state, CancellationToken cancellationToken)
+    private async Task CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NodeEndPoint node, UnitState state, CancellationToken cancellationToken)
     {
         // A connection already broken before COMMIT was sent: nothing was committed, the unit is safe to run again.
         if (connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open)
@@ -63,10 +62,7 @@ internal sealed partial class UnitOfWorkRunner
         finally
         {
             await batch.DisposeAsync().ConfigureAwait(false);
-            await connection.DisposeAsync().ConfigureAwait(false);
         }
-
-        return true;
     }
 
     private PgHaCommitOutcomeUnknownException InDoubt(NodeEndPoint node, UnitState state, Exception cause)

@@ -76,12 +76,11 @@ internal sealed partial class UnitOfWorkRunner
     {
         var connection = await OpenAsync(TargetRole.Primary, state, cancellationToken).ConfigureAwait(false);
         var node = EndPointOf(connection);
-        var handedOff = false;
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var result = await work(connection, transaction, cancellationToken).ConfigureAwait(false);
-            handedOff = await CommitAsync(connection, transaction, node, state, cancellationToken).ConfigureAwait(false);
+            await CommitAsync(connection, transaction, node, state, cancellationToken).ConfigureAwait(false);
             return result;
         }
         catch (Exception ex) when (ex is not PgHaCommitOutcomeUnknownException)
@@ -93,7 +92,7 @@ internal sealed partial class UnitOfWorkRunner
         {
             // Disposing the connection rolls back whatever was not committed, unless an unanswered COMMIT
             // still owns it (see CommitAsync).
-            if (!handedOff && !state.CommitAbandoned)
+            if (!state.CommitAbandoned)
                 await connection.DisposeAsync().ConfigureAwait(false);
         }
     }

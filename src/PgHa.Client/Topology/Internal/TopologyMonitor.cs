@@ -27,7 +27,7 @@ internal sealed partial class TopologyMonitor : IAsyncDisposable
     private TaskCompletionSource _changed = NewSignal();
     private Task[] _running = [];
     private int _primaryWaiters;
-    private long _primaryLostAt;
+    private long _primaryLostAt; // timestamp; 0 = the primary was never lost
 
     public TopologyMonitor(ClusterNode[] nodes, PgHaOptions options, TimeProvider time, ILogger logger)
     {
@@ -88,7 +88,7 @@ internal sealed partial class TopologyMonitor : IAsyncDisposable
 
     private bool IsFailoverPace()
         => Volatile.Read(ref _primaryWaiters) > 0
-           || _time.GetElapsedTime(Interlocked.Read(ref _primaryLostAt)) < FastProbeWindow
+           || (Interlocked.Read(ref _primaryLostAt) is var lostAt && lostAt != 0 && _time.GetElapsedTime(lostAt) < FastProbeWindow)
            || !Current.IsDiscoveryComplete;
 
     /// <summary>Something on the request path failed against a node: re-probe it now, and if the node is plainly gone, say so at once.</summary>
