@@ -20,7 +20,7 @@ public sealed partial class PgHaDataSource
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(TargetRole role, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return OpenRoutedAsync(role, _options.NodeWaitTimeout, async: true, cancellationToken);
+        return OpenRoutedAsync(_requests[(int)role], _options.NodeWaitTimeout, async: true, cancellationToken);
     }
 
     /// <summary>Opens a connection on the node <see cref="DefaultRole"/> routes to.</summary>
@@ -30,7 +30,7 @@ public sealed partial class PgHaDataSource
     public NpgsqlConnection OpenConnection(TargetRole role)
     {
         ThrowIfDisposed();
-        return OpenRoutedAsync(role, _options.NodeWaitTimeout, async: false, CancellationToken.None).GetAwaiter().GetResult();
+        return OpenRoutedAsync(_requests[(int)role], _options.NodeWaitTimeout, async: false, CancellationToken.None).GetAwaiter().GetResult();
     }
 
     /// <summary>An unopened connection to the node <see cref="DefaultRole"/> routes to now.</summary>
@@ -74,9 +74,8 @@ public sealed partial class PgHaDataSource
     /// snapshot in which something does. A node that fails to open is reported (the watchdog re-probes it at once)
     /// and tried again only on a newer snapshot. With <paramref name="async"/> false it completes synchronously.
     /// </summary>
-    private async ValueTask<NpgsqlConnection> OpenRoutedAsync(TargetRole role, TimeSpan maxWait, bool async, CancellationToken cancellationToken)
+    private async ValueTask<NpgsqlConnection> OpenRoutedAsync(RoutingRequest request, TimeSpan maxWait, bool async, CancellationToken cancellationToken)
     {
-        var request = _requests[(int)role];
         var waitStarted = 0L;
         var waiting = default(TopologyMonitor.PrimaryWaiter);
         var triedVersion = -1L;
@@ -116,7 +115,7 @@ public sealed partial class PgHaDataSource
                 if (waitStarted == 0)
                 {
                     waitStarted = _time.GetTimestamp();
-                    if (NeedsPrimary(role))
+                    if (NeedsPrimary(request.Role))
                         waiting = _monitor.WaitingForPrimary();
                 }
 
@@ -141,7 +140,19 @@ public sealed partial class PgHaDataSource
     internal ValueTask<NpgsqlConnection> OpenForUnitAsync(TargetRole role, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        return OpenRoutedAsync(role, maxWait, async: true, cancellationToken);
+        return OpenRoutedAsync(_requests[(int)role], maxWait, async: true, cancellationToken);
+    }
+
+    /// <summary>The node's latest description, if it is one of ours.</summary>
+    internal Topology.NodeDescription? Describe(Topology.NodeEndPoint node)
+    {
+        foreach (var n in _monitor.Current.Nodes)
+        {
+            if (n.EndPoint.Port == node.Port && string.Equals(n.EndPoint.Host, node.Host, StringComparison.OrdinalIgnoreCase))
+                return n;
+        }
+
+        return null;
     }
 
     /// <summary>A unit of work failed on this node: let the watchdog re-probe it now.</summary>

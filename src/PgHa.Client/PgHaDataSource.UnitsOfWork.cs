@@ -18,10 +18,13 @@ public sealed partial class PgHaDataSource
 
     /// <inheritdoc cref="ExecuteWriteAsync{T}(Func{NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task{T}}, CancellationToken)"/>
     public Task<T> ExecuteWriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, UnitOfWorkOptions? options, CancellationToken cancellationToken = default)
+        => ExecuteWriteAsync(work, options, session: null, cancellationToken);
+
+    internal Task<T> ExecuteWriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, UnitOfWorkOptions? options, PgHaSession? session, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
         ThrowIfDisposed();
-        return _units.RunAsync((state, ct) => _units.WriteAttemptAsync(work, state, ct), options, cancellationToken);
+        return _units.RunAsync((state, ct) => _units.WriteAttemptAsync(work, state, ct), options, session, cancellationToken);
     }
 
     /// <inheritdoc cref="ExecuteWriteAsync{T}(Func{NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task{T}}, CancellationToken)"/>
@@ -44,10 +47,34 @@ public sealed partial class PgHaDataSource
 
     /// <inheritdoc cref="ExecuteReadAsync{T}(Func{NpgsqlConnection, CancellationToken, Task{T}}, CancellationToken)"/>
     public Task<T> ExecuteReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, UnitOfWorkOptions? options, CancellationToken cancellationToken = default)
+        => ExecuteReadAsync(work, options, PgHaConsistencyToken.None, cancellationToken);
+
+    internal Task<T> ExecuteReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, UnitOfWorkOptions? options, PgHaConsistencyToken token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
         ThrowIfDisposed();
         var role = options?.ReadRole ?? TargetRole.Replica;
-        return _units.RunAsync((state, ct) => _units.ReadAttemptAsync(work, role, state, ct), options, cancellationToken);
+        return _units.RunAsync((state, ct) => _units.ReadAttemptAsync(work, role, token, state, ct), options, session: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// The SQL that creates <see cref="PgHaOptions.CommitMarkerTable"/>, for a DBA to run when the application's role
+    /// may not create it. <see langword="null"/> when <see cref="PgHaOptions.ResolveInDoubtCommits"/> is off.
+    /// </summary>
+    public string? CommitMarkerTableScript => _units.Markers?.CreateScript;
+
+    /// <summary>
+    /// Creates the commit-marker table on the primary now if it is missing, instead of on the first write: call it
+    /// at start-up to fail fast when the role may not create it. Does nothing when in-doubt resolution is off.
+    /// </summary>
+    /// <exception cref="PgHaException">The table is missing and cannot be created; the message gives the script to run.</exception>
+    public async Task EnsureCommitMarkerTableAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (_units.Markers is not { } markers)
+            return;
+        var connection = await OpenConnectionAsync(TargetRole.Primary, cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+            await markers.EnsureTableAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 }

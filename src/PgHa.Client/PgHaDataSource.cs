@@ -69,6 +69,8 @@ public sealed partial class PgHaDataSource : DbDataSource
 
     internal PgHaOptions Options => _options;
 
+    internal UnitOfWorkRunner Units => _units;
+
     /// <inheritdoc />
     protected override DbConnection CreateDbConnection() => CreateConnection();
 
@@ -84,6 +86,7 @@ public sealed partial class PgHaDataSource : DbDataSource
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        await _units.DisposeAsync().ConfigureAwait(false);
         await _monitor.DisposeAsync().ConfigureAwait(false);
         foreach (var node in _nodes)
             await node.DisposeAsync().ConfigureAwait(false);

@@ -39,6 +39,18 @@ public static class PgHaDefaults
     /// <summary>Default <see cref="PgHaOptions.RetryOnConflict"/>: <see langword="true"/>.</summary>
     public const bool RetryOnConflict = true;
 
+    /// <summary>Default <see cref="PgHaOptions.ResolveInDoubtCommits"/>: <see langword="true"/>.</summary>
+    public const bool ResolveInDoubtCommits = true;
+
+    /// <summary>Default <see cref="PgHaOptions.CommitMarkerTable"/>: <c>pgha.commit_markers</c>.</summary>
+    public const string CommitMarkerTable = "pgha.commit_markers";
+
+    /// <summary>Default <see cref="PgHaOptions.CommitMarkerRetention"/>: 10 min.</summary>
+    public static readonly TimeSpan CommitMarkerRetention = TimeSpan.FromMinutes(10);
+
+    /// <summary>Default <see cref="PgHaOptions.ReadYourWritesWait"/>: 250 ms.</summary>
+    public static readonly TimeSpan ReadYourWritesWait = TimeSpan.FromMilliseconds(250);
+
     /// <summary>
     /// How often a node that refused our credentials or database is probed again: 5 s.
     /// Such a failure will not heal by itself between two probes, so probing it fast would only fill the server log.

@@ -69,5 +69,32 @@ public sealed class PgHaOptions
     /// <value>Default: <see langword="true"/>.</value>
     public bool RetryOnConflict { get; set; } = PgHaDefaults.RetryOnConflict;
 
+    /// <summary>
+    /// Whether a COMMIT cut off in flight is looked up instead of reported as unknown. Each write's COMMIT then also
+    /// inserts a row with a fresh token into <see cref="CommitMarkerTable"/>; after the failure the new primary is asked
+    /// for that token with an upsert that fences it if absent, so the answer is final: committed (the unit is not run
+    /// again) or not (it is run again).
+    /// </summary>
+    /// <value>Default: <see langword="true"/>.</value>
+    public bool ResolveInDoubtCommits { get; set; } = PgHaDefaults.ResolveInDoubtCommits;
+
+    /// <summary>
+    /// The commit-marker table, as <c>schema.table</c> in lower case. Created on the first write if missing and the
+    /// role may create it; otherwise the first write fails with the script to run.
+    /// </summary>
+    /// <value>Default: <c>"pgha.commit_markers"</c>.</value>
+    public string CommitMarkerTable { get; set; } = PgHaDefaults.CommitMarkerTable;
+
+    /// <summary>How long commit markers are kept before the data source deletes them. Must exceed the longest retry budget plus clock skew between application hosts.</summary>
+    /// <value>Default: 10 min.</value>
+    public TimeSpan CommitMarkerRetention { get; set; } = PgHaDefaults.CommitMarkerRetention;
+
+    /// <summary>
+    /// For reads that must see a consistency token's writes (<see cref="PgHaSession"/>): how long to wait for a
+    /// lag-bounded replica to replay up to the token before reading on the primary instead.
+    /// </summary>
+    /// <value>Default: 250 ms.</value>
+    public TimeSpan ReadYourWritesWait { get; set; } = PgHaDefaults.ReadYourWritesWait;
+
     internal PgHaOptions Clone() => (PgHaOptions)MemberwiseClone();
 }

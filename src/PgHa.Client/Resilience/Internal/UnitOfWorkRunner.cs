@@ -12,7 +12,7 @@ namespace PgHa.Client.Resilience.Internal;
 /// a failure while COMMIT was in flight is never retried blindly: it becomes <see cref="PgHaCommitOutcomeUnknownException"/>
 /// unless the unit is idempotent. There is no sleep between attempts: the next attempt waits for the watchdog.
 /// </summary>
-internal sealed partial class UnitOfWorkRunner
+internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
 {
     private static readonly ResiliencePropertyKey<UnitState> StateKey = new("pgha.unit-of-work");
 
@@ -21,6 +21,15 @@ internal sealed partial class UnitOfWorkRunner
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
+    private readonly CommitMarkers? _markers;
+
+    private readonly CommitMarkerSweeper? _sweeper;
+
+    /// <summary>The commit markers in use, or <see langword="null"/> when in-doubt commits are not resolved.</summary>
+    public CommitMarkers? Markers => _markers;
+
+    /// <summary>Deletes old markers; <see langword="null"/> when in-doubt commits are not resolved.</summary>
+    public CommitMarkerSweeper? Sweeper => _sweeper;
 
     public UnitOfWorkRunner(PgHaDataSource dataSource, PgHaOptions options, TimeProvider time, ILogger logger)
     {
@@ -28,6 +37,12 @@ internal sealed partial class UnitOfWorkRunner
         _options = options;
         _time = time;
         _logger = logger;
+        if (options.ResolveInDoubtCommits)
+        {
+            _markers = new CommitMarkers(options.CommitMarkerTable);
+            _sweeper = new CommitMarkerSweeper(dataSource, _markers, options.CommitMarkerRetention, time, logger);
+        }
+
         _pipeline = new ResiliencePipelineBuilder { Name = $"{options.ClusterName}/unit-of-work", TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
@@ -46,16 +61,18 @@ internal sealed partial class UnitOfWorkRunner
             .Build();
     }
 
-    public async Task<T> RunAsync<T>(Func<UnitState, CancellationToken, Task<T>> attempt, UnitOfWorkOptions? unit, CancellationToken cancellationToken)
+    public async Task<T> RunAsync<T>(Func<UnitState, CancellationToken, Task<T>> attempt, UnitOfWorkOptions? unit, PgHaSession? session, CancellationToken cancellationToken)
     {
         var state = new UnitState(unit?.RetryBudget ?? _options.RetryBudget, unit?.IsIdempotent ?? false, _time.GetTimestamp(), _time);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(StateKey, state);
         try
         {
-            return await _pipeline.ExecuteAsync(
+            var result = await _pipeline.ExecuteAsync(
                 static async (ctx, s) => await s.attempt(s.state, ctx.CancellationToken).ConfigureAwait(false),
                 context, (attempt, state)).ConfigureAwait(false);
+            session?.Observe(new PgHaConsistencyToken(state.CommitPosition));
+            return result;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && GaveUp(ex, state))
         {
@@ -71,6 +88,8 @@ internal sealed partial class UnitOfWorkRunner
         }
     }
 
+    public ValueTask DisposeAsync() => _sweeper?.DisposeAsync() ?? ValueTask.CompletedTask;
+
     /// <summary>One attempt of a write: a transaction on the primary, committed.</summary>
     public async Task<T> WriteAttemptAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, UnitState state, CancellationToken cancellationToken)
     {
@@ -78,12 +97,15 @@ internal sealed partial class UnitOfWorkRunner
         var node = EndPointOf(connection);
         try
         {
+            if (_markers is not null)
+                await _markers.EnsureTableAsync(connection, cancellationToken).ConfigureAwait(false);
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var result = await work(connection, transaction, cancellationToken).ConfigureAwait(false);
-            await CommitAsync(connection, transaction, node, state, cancellationToken).ConfigureAwait(false);
+            state.CommitPosition = await CommitAsync(connection, transaction, node, state, cancellationToken).ConfigureAwait(false);
+            _sweeper?.AfterWrite();
             return result;
         }
-        catch (Exception ex) when (ex is not PgHaCommitOutcomeUnknownException)
+        catch (Exception ex) when (ex is not (PgHaCommitOutcomeUnknownException or CommitNotAppliedException))
         {
             NoteFailure(node, state, ex);
             throw;
@@ -97,10 +119,12 @@ internal sealed partial class UnitOfWorkRunner
         }
     }
 
-    /// <summary>One attempt of a read: a connection routed by the role, no transaction of ours.</summary>
-    public async Task<T> ReadAttemptAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, TargetRole role, UnitState state, CancellationToken cancellationToken)
+    /// <summary>One attempt of a read: a connection routed by the role (and the token, if any), no transaction of ours.</summary>
+    public async Task<T> ReadAttemptAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, TargetRole role, PgHaConsistencyToken token, UnitState state, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(role, state, cancellationToken).ConfigureAwait(false);
+        var connection = token.IsNone
+            ? await OpenAsync(role, state, cancellationToken).ConfigureAwait(false)
+            : await OpenConsistentAsync(role, token, state, cancellationToken).ConfigureAwait(false);
         var node = EndPointOf(connection);
         await using (connection.ConfigureAwait(false))
         {

@@ -21,6 +21,9 @@ internal sealed class UnitState(TimeSpan budget, bool isIdempotent, long started
     /// <summary>An unanswered COMMIT was left to finish in the background; its connection is no longer ours.</summary>
     public bool CommitAbandoned { get; set; }
 
+    /// <summary>After a successful COMMIT: a WAL position past its commit record (the consistency token).</summary>
+    public NpgsqlTypes.NpgsqlLogSequenceNumber CommitPosition { get; set; }
+
     public TimeSpan Elapsed => time.GetElapsedTime(startedAt);
 
     public TimeSpan Remaining => budget - Elapsed;

@@ -48,7 +48,7 @@ internal static class NodeSelector
         return EveryNodeRefusesUs(nodes) ? RouteOutcome.Fail : RouteOutcome.Wait;
     }
 
-    /// <summary>Replicas within the lag bounds; healthy ones, or if none, suspect ones.</summary>
+    /// <summary>Replicas within the lag bounds (and at or past the minimum replay position); healthy ones, or if none, suspect ones.</summary>
     internal static ulong QualifyingReplicas(ReadOnlySpan<NodeDescription> nodes, in RoutingRequest request)
     {
         ulong up = 0, suspect = 0;
@@ -56,6 +56,8 @@ internal static class NodeSelector
         {
             var node = nodes[i];
             if (node.Role != NodeRole.Replica || !ReplicaLagBound.Admits(node, request.MaxLag, request.MaxLagBytes))
+                continue;
+            if (request.MinReplayPosition != 0 && (ulong)(node.WalPosition ?? default) < request.MinReplayPosition)
                 continue;
             if (node.Health == NodeHealth.Up)
                 up |= 1UL << i;
