@@ -28,6 +28,9 @@ public sealed class RoutingSpec
         public ReplicaFallback Fallback { get; set; } = ReplicaFallback.Primary;
         public LoadBalancing Balancing { get; set; } = LoadBalancing.RoundRobin;
         public double LatencyWindowMs { get; set; } = 15;
+
+        /// <summary>A consistency token's WAL position, e.g. "0/3000000": only replicas replayed up to it qualify.</summary>
+        public string? MinReplayPosition { get; set; }
     }
 
     public sealed class SpecNode
@@ -42,6 +45,9 @@ public sealed class RoutingSpec
         public bool ReadOnly { get; set; }
         public bool ConfigurationFailure { get; set; }
         public string? Error { get; set; }
+
+        /// <summary>On a replica, its replay position, e.g. "0/3000000".</summary>
+        public string? WalPosition { get; set; }
     }
 
     public sealed class SpecExpectation

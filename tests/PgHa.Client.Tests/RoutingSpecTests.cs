@@ -29,7 +29,8 @@ public sealed class RoutingSpecTests
             File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "RoutingSpecs", file)), RoutingSpec.Json)!;
         var topology = Compose(spec);
         var r = spec.Request;
-        var request = new RoutingRequest(r.Role, TimeSpan.FromMilliseconds(r.MaxLagMs), r.MaxLagBytes, r.Fallback, r.Balancing, TimeSpan.FromMilliseconds(r.LatencyWindowMs));
+        var request = new RoutingRequest(r.Role, TimeSpan.FromMilliseconds(r.MaxLagMs), r.MaxLagBytes, r.Fallback, r.Balancing, TimeSpan.FromMilliseconds(r.LatencyWindowMs),
+            r.MinReplayPosition is { } floor ? (ulong)NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(floor) : 0);
         var outstanding = spec.Outstanding ?? new int[spec.Nodes.Count];
 
         var chosen = new HashSet<string>();
@@ -68,6 +69,8 @@ public sealed class RoutingSpecTests
             ProbeLatency = n.RttMs is { } rtt ? TimeSpan.FromMilliseconds(rtt) : null,
             HasConfigurationFailure = n.ConfigurationFailure,
             LastError = n.Error,
+            WalPosition = n.WalPosition is { } position ? NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(position) : null,
+            LastSeenAt = n.WalPosition is null ? null : Now, // lag is computed from positions only for nodes seen
         }).ToArray();
         var (composed, primary) = new TopologyComposer().Compose(nodes, Now);
         return new ClusterTopology(composed, primary, 1, Now, "spec");
