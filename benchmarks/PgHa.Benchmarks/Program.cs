@@ -4,6 +4,7 @@ using PgHa.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --side-by-side [clients...]   interleaved A/B, markdown to stdout
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --failover-timings [repetitions]  watchdog timings on real clusters
+// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --write-gap [repetitions]      app-visible write gap in a promotion, PgHa vs Npgsql multi-host
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --filter '*'                  BenchmarkDotNet
 if (args.Length > 0 && args[0] == "--side-by-side")
 {
@@ -15,6 +16,12 @@ if (args.Length > 0 && args[0] == "--side-by-side")
 if (args.Length > 0 && args[0] == "--failover-timings")
 {
     Console.WriteLine(await FailoverTimings.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5));
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--write-gap")
+{
+    Console.WriteLine(await WriteGap.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5));
     return;
 }
 

@@ -15,8 +15,8 @@ public static class PgHaDefaults
     /// <summary>Default <see cref="PgHaOptions.ProbeTimeout"/>: 1 s.</summary>
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
 
-    /// <summary>Default <see cref="PgHaOptions.FailoverProbeInterval"/>: 200 ms.</summary>
-    public static readonly TimeSpan FailoverProbeInterval = TimeSpan.FromMilliseconds(200);
+    /// <summary>Default <see cref="PgHaOptions.FailoverProbeInterval"/>: 100 ms (a promotion is seen about as soon as a naive 100 ms retry loop would find it).</summary>
+    public static readonly TimeSpan FailoverProbeInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Default <see cref="PgHaOptions.FailedProbesBeforeDown"/>: 2.</summary>
     public const int FailedProbesBeforeDown = 2;

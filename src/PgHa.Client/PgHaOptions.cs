@@ -40,7 +40,7 @@ public sealed class PgHaOptions
     public TimeSpan ProbeTimeout { get; set; } = PgHaDefaults.ProbeTimeout;
 
     /// <summary>The probe interval used while the cluster has no primary, so a promotion is seen quickly.</summary>
-    /// <value>Default: 200 ms.</value>
+    /// <value>Default: 100 ms.</value>
     public TimeSpan FailoverProbeInterval { get; set; } = PgHaDefaults.FailoverProbeInterval;
 
     /// <summary>

@@ -68,7 +68,7 @@ public sealed class FailureModeTests : ClusterTestBase
         Assert.Contains("28P01", error.Message, StringComparison.Ordinal);
         Assert.IsType<PostgresException>(error.InnerException);
 
-        // A node that refused our credentials is retried every 5 s, not at the failover pace (every 200 ms, which
+        // A node that refused our credentials is retried every 5 s, not at the failover pace (every 100 ms, which
         // would be ~20 attempts per node in this window). Npgsql, like libpq, repeats a failed connect once
         // without GSS encryption (GSS Encryption Mode=Prefer), so one attempt costs the server two failed logins.
         const int loginsPerAttempt = 2;
