@@ -24,7 +24,7 @@ public sealed partial class PgHaDataSource
     {
         ArgumentNullException.ThrowIfNull(work);
         ThrowIfDisposed();
-        return _units.RunAsync((state, ct) => _units.WriteAttemptAsync(work, state, ct), options, session, cancellationToken);
+        return _units.RunAsync("write", (state, ct) => _units.WriteAttemptAsync(work, state, ct), options, session, cancellationToken);
     }
 
     /// <inheritdoc cref="ExecuteWriteAsync{T}(Func{NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task{T}}, CancellationToken)"/>
@@ -54,7 +54,7 @@ public sealed partial class PgHaDataSource
         ArgumentNullException.ThrowIfNull(work);
         ThrowIfDisposed();
         var role = options?.ReadRole ?? TargetRole.Replica;
-        return _units.RunAsync((state, ct) => _units.ReadAttemptAsync(work, role, token, state, ct), options, session: null, cancellationToken);
+        return _units.RunAsync("read", (state, ct) => _units.ReadAttemptAsync(work, role, token, state, ct), options, session: null, cancellationToken);
     }
 
     /// <summary>

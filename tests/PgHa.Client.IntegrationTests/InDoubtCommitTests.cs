@@ -15,7 +15,8 @@ public sealed class InDoubtCommitTests : WriteTestBase
     [Fact]
     public async Task A_commit_cut_off_after_the_new_primary_received_it_is_found_committed_and_not_run_again()
     {
-        var ds = DataSource();
+        using var telemetry = new TelemetryRecorder("committed-test");
+        var ds = DataSource(o => o.ClusterName = "committed-test");
         await WaitForDiscoveryAsync(ds);
         await HoldCommitsAsync(ds);
         var runs = 0;
@@ -34,12 +35,14 @@ public sealed class InDoubtCommitTests : WriteTestBase
         await write.WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Equal(1, runs);
         Assert.Equal(new[] { 1 }, await ReadIdsAsync(Node2));
+        Assert.Equal(1, telemetry.Sum("pgha.client.commit.in_doubt", "pgha.commit.resolution", "committed"));
     }
 
     [Fact]
     public async Task A_commit_cut_off_before_it_reached_the_new_primary_is_fenced_there_and_run_again_once()
     {
-        var ds = DataSource();
+        using var telemetry = new TelemetryRecorder("fence-test");
+        var ds = DataSource(o => o.ClusterName = "fence-test");
         await WaitForDiscoveryAsync(ds);
         await HoldCommitsAsync(ds);
         await Node2.StopAsync(PgStopMode.Fast); // node2 will not see the COMMIT: node3 is the standby it waits for
@@ -59,6 +62,8 @@ public sealed class InDoubtCommitTests : WriteTestBase
         Assert.Equal(2, runs);
         Assert.Equal(new[] { 1 }, await ReadIdsAsync(Node2));
         Assert.Equal(1, await Node2.ExecuteScalarAsync<long>("SELECT count(*) FROM pgha.commit_markers WHERE kind = 'f'"));
+        Assert.Equal(1, telemetry.Sum("pgha.client.commit.in_doubt", "pgha.commit.resolution", "not_committed"));
+        Assert.Equal(1, telemetry.Sum("pgha.client.unit_of_work.retries", "pgha.retry.reason", "CommitNotApplied"));
     }
 
     [Fact]

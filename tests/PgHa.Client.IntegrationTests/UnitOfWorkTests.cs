@@ -113,19 +113,25 @@ public sealed class UnitOfWorkTests : WriteTestBase
     }
 
     [Fact]
-    public async Task A_write_that_hits_a_read_only_primary_waits_and_runs_once_it_is_writable_again()
+    public async Task A_write_that_hits_a_read_only_primary_waits_and_runs_once_it_is_writable_again_and_says_so()
     {
-        var ds = DataSource();
+        using var telemetry = new TelemetryRecorder("read-only-test");
+        var ds = DataSource(o => o.ClusterName = "read-only-test");
         await WaitForDiscoveryAsync(ds);
+        await ds.EnsureCommitMarkerTableAsync();
         await Node1.ExecuteAsync("CREATE TABLE ids(id int PRIMARY KEY)");
         await Node1.ExecuteAsync("ALTER SYSTEM SET default_transaction_read_only = on");
         await Node1.ExecuteAsync("SELECT pg_reload_conf()");
         Assert.Equal(NodeRole.Primary, ds.Topology.Primary?.Role); // the snapshot does not know yet: the write will get 25006
+        var retries = new ConcurrentQueue<UnitOfWorkRetry>();
 
-        var write = ds.ExecuteWriteAsync(async (c, t, ct) =>
+        var write = ds.ExecuteWriteAsync((c, t, ct) => InsertAsync(c, t, 7, ct), new UnitOfWorkOptions
         {
-            await using var insert = new NpgsqlCommand("INSERT INTO ids VALUES (7)", c, t);
-            await insert.ExecuteNonQueryAsync(ct);
+            OnRetry = retry =>
+            {
+                retries.Enqueue(retry);
+                return ValueTask.CompletedTask;
+            },
         });
         await WaitForTopologyAsync(ds, t => NodeOf(t, Node1).IsReadOnly);
         Assert.False(write.IsCompleted);
@@ -134,6 +140,31 @@ public sealed class UnitOfWorkTests : WriteTestBase
 
         await write.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(new[] { 7 }, await ReadIdsAsync(Node1));
+        var retry = Assert.Single(retries);
+        Assert.Equal((2, RetryReason.RoleChanged, Node1.Port), (retry.AttemptNumber, retry.Reason, retry.Node?.Port));
+        Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, Assert.IsType<PostgresException>(retry.Exception).SqlState);
+        Assert.Equal(1, telemetry.Sum("pgha.client.unit_of_work.retries", "pgha.retry.reason", "RoleChanged"));
+        var span = Assert.Single(telemetry.Activities, a => a.OperationName == "pgha.unit_of_work.write");
+        Assert.Equal(2, span.GetTagItem("pgha.unit_of_work.attempts"));
+        Assert.Equal("RoleChanged", Assert.Single(span.Events).Tags.Single(t => t.Key == "pgha.retry.reason").Value);
+    }
+
+    [Fact]
+    public async Task An_exception_from_on_retry_ends_the_unit_of_work()
+    {
+        var ds = DataSource();
+        await WaitForDiscoveryAsync(ds);
+        var runs = 0;
+
+        var error = await Assert.ThrowsAsync<InvalidTimeZoneException>(() => ds.ExecuteWriteAsync(async (c, t, ct) =>
+        {
+            runs++;
+            await using var conflict = new NpgsqlCommand("DO $$ BEGIN RAISE SQLSTATE '40001'; END $$", c, t);
+            await conflict.ExecuteNonQueryAsync(ct);
+        }, new UnitOfWorkOptions { OnRetry = retry => retry.Reason == RetryReason.Conflict ? throw new InvalidTimeZoneException("stop") : ValueTask.CompletedTask }));
+
+        Assert.Equal("stop", error.Message);
+        Assert.Equal(1, runs);
     }
 
     [Fact]

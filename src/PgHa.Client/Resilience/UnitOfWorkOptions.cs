@@ -17,4 +17,11 @@ public sealed class UnitOfWorkOptions
     /// <summary>For reads: the role to route to.</summary>
     /// <value>Default: <see cref="TargetRole.Replica"/> (a lag-bounded replica, falling back as <see cref="PgHaOptions.ReplicaFallback"/> says).</value>
     public TargetRole ReadRole { get; init; } = TargetRole.Replica;
+
+    /// <summary>
+    /// Called before the unit runs again, e.g. to reset in-memory state the failed attempt changed. An exception
+    /// thrown here ends the unit of work with that exception.
+    /// </summary>
+    /// <value>Default: <see langword="null"/>.</value>
+    public Func<UnitOfWorkRetry, ValueTask>? OnRetry { get; init; }
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using PgHa.Client.Diagnostics;
 using Npgsql;
 using PgHa.Client.Topology;
 using Polly;
@@ -49,6 +51,31 @@ internal sealed partial class UnitOfWorkRunner
         state.RecordFailure(node, exception);
     }
 
+    private async ValueTask OnRetryAsync(UnitState state, int attemptNumber, Exception exception)
+    {
+        var reason = exception switch
+        {
+            CommitNotAppliedException => RetryReason.CommitNotApplied,
+            PgHaCommitOutcomeUnknownException => RetryReason.CommitOutcomeUnknown,
+            _ => FailureClassifier.Classify(exception) switch
+            {
+                { Retry: RetryKind.Transient } => RetryReason.Conflict,
+                { Node: NodeFailureKind.RoleChanged } => RetryReason.RoleChanged,
+                _ => RetryReason.NodeFailure,
+            },
+        };
+        LogRetry(_logger, attemptNumber, reason, exception.Message, state.Remaining.TotalSeconds);
+        PgHaTelemetry.Retries.Add(1, new("pgha.retry.reason", reason.ToString()), new("pgha.cluster", _options.ClusterName));
+        Activity.Current?.AddEvent(new ActivityEvent("pgha.retry", tags: new ActivityTagsCollection
+        {
+            ["pgha.retry.attempt"] = attemptNumber,
+            ["pgha.retry.reason"] = reason.ToString(),
+            ["pgha.node"] = state.LastFailedNode?.ToString(),
+        }));
+        if (state.Options?.OnRetry is { } callback)
+            await callback(new UnitOfWorkRetry(attemptNumber, reason, exception, state.LastFailedNode, state.Remaining)).ConfigureAwait(false);
+    }
+
     private bool ShouldRetry(ResilienceContext context, Exception? exception)
     {
         if (exception is null || context.CancellationToken.IsCancellationRequested)
@@ -83,6 +110,6 @@ internal sealed partial class UnitOfWorkRunner
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "A COMMIT cut off on {Node} was looked up on {Primary}: {Outcome} (marker {Token})")]
     private static partial void LogResolved(ILogger logger, NodeEndPoint node, Guid token, string outcome, NodeEndPoint primary);
 
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Running a unit of work again (attempt {Attempt}) after: {Reason}; {RemainingSeconds:0.0} s of its retry budget left")]
-    private static partial void LogRetry(ILogger logger, int attempt, string? reason, double remainingSeconds);
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Running a unit of work again (attempt {Attempt}, {Reason}) after: {Error}; {RemainingSeconds:0.0} s of its retry budget left")]
+    private static partial void LogRetry(ILogger logger, int attempt, RetryReason reason, string error, double remainingSeconds);
 }

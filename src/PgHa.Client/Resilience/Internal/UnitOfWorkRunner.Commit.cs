@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using PgHa.Client.Diagnostics;
 using PgHa.Client.Topology;
 
 namespace PgHa.Client.Resilience.Internal;
@@ -145,10 +146,12 @@ internal sealed partial class UnitOfWorkRunner
                 var (kind, lsn) = await lookup.ConfigureAwait(false);
                 if (kind == CommitMarkers.Committed.ToString())
                 {
+                    CountInDoubt("committed");
                     LogResolved(_logger, doubt.Node, token, "committed", node);
                     return lsn;
                 }
 
+                CountInDoubt("not_committed");
                 LogResolved(_logger, doubt.Node, token, "not committed (fenced)", node);
                 throw new CommitNotAppliedException($"the COMMIT cut off on {doubt.Node} did not take effect (marker {token} fenced on {node}); running the unit again", doubt.Cause);
             }
@@ -178,12 +181,16 @@ internal sealed partial class UnitOfWorkRunner
     /// <summary>How long one lookup waits for a transaction still holding the marker's key before trying again.</summary>
     private static readonly TimeSpan LookupLockTimeout = TimeSpan.FromSeconds(2);
 
+    private void CountInDoubt(string resolution)
+        => PgHaTelemetry.InDoubtCommits.Add(1, new("pgha.commit.resolution", resolution), new("pgha.cluster", _options.ClusterName));
+
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private PgHaCommitOutcomeUnknownException OutcomeUnknown(InDoubtCommit doubt, UnitState state, CommitOutcomeUnknownReason reason, IReadOnlyList<string>? details)
     {
         if (state.InDoubtOn is null)
             NoteCommitCutOff(doubt, state);
+        CountInDoubt("unknown");
         var message = $"The connection to {doubt.Node} failed while COMMIT was in flight and whether it took effect is unknown ({reason}), so the unit of work was not run again. {doubt.Cause.Message}";
         if (details is { Count: > 0 })
             message += $" Lookups: {string.Join("; ", details)}.";

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using PgHa.Client.Diagnostics;
 using Npgsql;
 using PgHa.Client.Topology;
 using Polly;
@@ -51,21 +53,19 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
                 Delay = TimeSpan.Zero,
                 BackoffType = DelayBackoffType.Constant,
                 UseJitter = false,
-                OnRetry = args =>
-                {
-                    var state = args.Context.Properties.GetValue(StateKey, null!);
-                    LogRetry(_logger, args.AttemptNumber + 1, args.Outcome.Exception?.Message, state.Remaining.TotalSeconds);
-                    return default;
-                },
+                OnRetry = args => OnRetryAsync(args.Context.Properties.GetValue(StateKey, null!), args.AttemptNumber + 2, args.Outcome.Exception!),
             })
             .Build();
     }
 
-    public async Task<T> RunAsync<T>(Func<UnitState, CancellationToken, Task<T>> attempt, UnitOfWorkOptions? unit, PgHaSession? session, CancellationToken cancellationToken)
+    /// <summary>Runs attempts until one succeeds, an error is not retryable, or the budget is spent. <c>operation</c> ("write" or "read") names the trace span.</summary>
+    public async Task<T> RunAsync<T>(string operation, Func<UnitState, CancellationToken, Task<T>> attempt, UnitOfWorkOptions? unit, PgHaSession? session, CancellationToken cancellationToken)
     {
-        var state = new UnitState(unit?.RetryBudget ?? _options.RetryBudget, unit?.IsIdempotent ?? false, _time.GetTimestamp(), _time);
+        var state = new UnitState(unit?.RetryBudget ?? _options.RetryBudget, unit?.IsIdempotent ?? false, _time.GetTimestamp(), _time, unit);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(StateKey, state);
+        using var activity = PgHaTelemetry.Source.StartActivity($"pgha.unit_of_work.{operation}");
+        activity?.SetTag("pgha.cluster", _options.ClusterName);
         try
         {
             var result = await _pipeline.ExecuteAsync(
@@ -77,13 +77,20 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && GaveUp(ex, state))
         {
             var message = $"Gave up after {state.Attempts} attempt(s) in {state.Elapsed.TotalSeconds:0.0} s (retry budget {(unit?.RetryBudget ?? _options.RetryBudget).TotalSeconds:0.#} s): {state.History}. Now: {_dataSource.Topology}";
+            activity?.SetStatus(ActivityStatusCode.Error, message);
             // An idempotent unit whose earlier COMMIT was cut off and that could not be run again: it may have committed.
             if (state.InDoubtOn is { } node)
-                throw new PgHaCommitOutcomeUnknownException(message, node, _dataSource.Topology, ex);
+                throw new PgHaCommitOutcomeUnknownException(message, node, CommitOutcomeUnknownReason.BudgetExhausted, token: null, _dataSource.Topology, ex);
             throw new PgHaException(message, _dataSource.Topology, ex);
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
         }
         finally
         {
+            activity?.SetTag("pgha.unit_of_work.attempts", state.Attempts);
             ResilienceContextPool.Shared.Return(context);
         }
     }

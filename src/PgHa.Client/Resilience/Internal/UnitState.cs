@@ -4,11 +4,16 @@ using PgHa.Client.Topology;
 namespace PgHa.Client.Resilience.Internal;
 
 /// <summary>What one call of a unit of work has been through so far: its budget, its attempts and why each failed.</summary>
-internal sealed class UnitState(TimeSpan budget, bool isIdempotent, long startedAt, TimeProvider time)
+internal sealed class UnitState(TimeSpan budget, bool isIdempotent, long startedAt, TimeProvider time, UnitOfWorkOptions? options)
 {
     private readonly StringBuilder _attempts = new();
 
     public bool IsIdempotent { get; } = isIdempotent;
+
+    public UnitOfWorkOptions? Options { get; } = options;
+
+    /// <summary>The node the last failed attempt ran on, if it got that far.</summary>
+    public NodeEndPoint? LastFailedNode { get; private set; }
 
     public int Attempts { get; private set; }
 
@@ -38,6 +43,7 @@ internal sealed class UnitState(TimeSpan budget, bool isIdempotent, long started
 
     public void RecordFailure(NodeEndPoint? node, Exception exception)
     {
+        LastFailedNode = node;
         if (_attempts.Length > 0)
             _attempts.Append("; ");
         _attempts.Append("attempt ").Append(Attempts);
