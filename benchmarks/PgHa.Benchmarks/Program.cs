@@ -4,6 +4,7 @@ using PgHa.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --side-by-side [clients...]   interleaved A/B, markdown to stdout
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --failover-timings [repetitions]  watchdog timings on real clusters
+// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --write-cost [clients...]     ExecuteWriteAsync vs the same raw Npgsql transaction
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --write-gap [repetitions]      app-visible write gap in a promotion, PgHa vs Npgsql multi-host
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --filter '*'                  BenchmarkDotNet
 if (args.Length > 0 && args[0] == "--side-by-side")
@@ -16,6 +17,13 @@ if (args.Length > 0 && args[0] == "--side-by-side")
 if (args.Length > 0 && args[0] == "--failover-timings")
 {
     Console.WriteLine(await FailoverTimings.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5));
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--write-cost")
+{
+    var clients = args.Length > 1 ? args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [1, 4];
+    Console.WriteLine(await WriteCost.RunAsync(clients));
     return;
 }
 

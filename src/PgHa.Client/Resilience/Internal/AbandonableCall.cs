@@ -9,18 +9,21 @@ internal static class AbandonableCall
     /// <returns><see langword="true"/> if <paramref name="call"/> finished in time (it may have failed: await it).</returns>
     public static async Task<bool> FinishesWithinAsync(Task call, TimeSpan limit, TimeProvider time, CancellationToken cancellationToken, Func<ValueTask> release)
     {
-        using (var stopTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        try
         {
-            var timer = Task.Delay(limit > TimeSpan.Zero ? limit : TimeSpan.Zero, time, stopTimer.Token);
-            if (await Task.WhenAny(call, timer).ConfigureAwait(false) == call)
-            {
-                await stopTimer.CancelAsync().ConfigureAwait(false);
-                return true;
-            }
+            // WaitAsync only stops waiting: the call itself is never cancelled.
+            await call.WaitAsync(limit > TimeSpan.Zero ? limit : TimeSpan.Zero, time, cancellationToken).ConfigureAwait(false);
+            return true;
         }
-
-        _ = ReleaseWhenDoneAsync(call, release);
-        return false;
+        catch (Exception) when (call.IsCompleted)
+        {
+            return true; // the call finished (and failed) in time: the caller awaits it for the error
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            _ = ReleaseWhenDoneAsync(call, release);
+            return false;
+        }
     }
 
     private static async Task ReleaseWhenDoneAsync(Task call, Func<ValueTask> release)

@@ -18,6 +18,8 @@ internal sealed class CommitMarkers(string table)
     private readonly string _schema = table[..table.IndexOf('.', StringComparison.Ordinal)];
     private volatile bool _tableExists;
 
+    private readonly string _insertSql = $"INSERT INTO {table} (token) SELECT $1 WHERE pg_current_xact_id_if_assigned() IS NOT NULL";
+
     public string Table { get; } = table;
 
     /// <summary>What a DBA runs once when the application's role may not create the table.</summary>
@@ -59,19 +61,21 @@ internal sealed class CommitMarkers(string table)
 
     /// <summary>
     /// The COMMIT of an attempt, in one round trip: the marker (only if the transaction wrote anything: with no xid
-    /// there is nothing to lose, and "absent" rightly means "safe to run again"), COMMIT, then the WAL insert position,
-    /// which is past the commit record and so serves as the consistency token. Without a token a <c>SELECT 1</c> takes
-    /// the marker's place: both fail with 25P02 if the unit swallowed an error, where a bare COMMIT would answer ROLLBACK.
+    /// there is nothing to lose, and "absent" rightly means "safe to run again"), COMMIT, then, for a session, the WAL
+    /// insert position, which is past the commit record and so serves as the consistency token. Without a marker a
+    /// <c>SELECT 1</c> takes its place: both fail with 25P02 if the unit swallowed an error, where a bare COMMIT would
+    /// answer ROLLBACK.
     /// </summary>
-    public static NpgsqlBatch CommitBatch(NpgsqlConnection connection, NpgsqlTransaction transaction, CommitMarkers? markers, Guid? token)
+    public static NpgsqlBatch CommitBatch(NpgsqlConnection connection, NpgsqlTransaction transaction, CommitMarkers? markers, Guid? token, bool withPosition)
     {
         var batch = new NpgsqlBatch(connection, transaction) { Timeout = 0 };
         if (markers is not null && token is { } t)
-            batch.BatchCommands.Add(new NpgsqlBatchCommand($"INSERT INTO {markers.Table} (token) SELECT $1 WHERE pg_current_xact_id_if_assigned() IS NOT NULL") { Parameters = { new() { Value = t } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(markers._insertSql) { Parameters = { new() { Value = t } } });
         else
             batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_current_wal_insert_lsn()"));
+        if (withPosition)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_current_wal_insert_lsn()"));
         return batch;
     }
 

@@ -26,7 +26,10 @@ internal sealed partial class UnitOfWorkRunner
         var token = _markers is null ? (Guid?)null : Guid.CreateVersion7(_time.GetUtcNow());
         var sentAt = _time.GetTimestamp();
         var systemIdentifier = _dataSource.Describe(node)?.SystemIdentifier;
-        var batch = CommitMarkers.CommitBatch(connection, transaction, _markers, token);
+        var batch = CommitMarkers.CommitBatch(connection, transaction, _markers, token, state.WantsPosition);
+        // Prepared once per physical connection (later calls find it prepared and send nothing): the commit batch
+        // then costs the server no parsing or planning. A failure here is before COMMIT was sent, so not in doubt.
+        await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
         var commit = CommitMarkers.ReadBatchAsync(batch);
         if (!await AbandonableCall.FinishesWithinAsync(commit, state.Remaining, _time, cancellationToken, () => ReleaseAsync(batch, connection)).ConfigureAwait(false))
         {

@@ -61,7 +61,7 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
     /// <summary>Runs attempts until one succeeds, an error is not retryable, or the budget is spent. <c>operation</c> ("write" or "read") names the trace span.</summary>
     public async Task<T> RunAsync<T>(string operation, Func<UnitState, CancellationToken, Task<T>> attempt, UnitOfWorkOptions? unit, PgHaSession? session, CancellationToken cancellationToken)
     {
-        var state = new UnitState(unit?.RetryBudget ?? _options.RetryBudget, unit?.IsIdempotent ?? false, _time.GetTimestamp(), _time, unit);
+        var state = new UnitState(unit?.RetryBudget ?? _options.RetryBudget, unit?.IsIdempotent ?? false, _time.GetTimestamp(), _time, unit) { WantsPosition = session is not null };
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(StateKey, state);
         using var activity = PgHaTelemetry.Source.StartActivity($"pgha.unit_of_work.{operation}");

@@ -12,6 +12,9 @@ internal sealed class UnitState(TimeSpan budget, bool isIdempotent, long started
 
     public UnitOfWorkOptions? Options { get; } = options;
 
+    /// <summary>A session wants the commit's WAL position (its consistency token); without one, it is not fetched.</summary>
+    public bool WantsPosition { get; init; }
+
     /// <summary>The node the last failed attempt ran on, if it got that far.</summary>
     public NodeEndPoint? LastFailedNode { get; private set; }
 
