@@ -2,16 +2,19 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
 using PgHa.Client;
-using PgHa.Client.Resilience;
 
 namespace PgHa.Samples.ConsoleDemo;
 
-/// <summary>What an application does meanwhile: one writer and one reader through the data source, each
+/// <summary>What an application does meanwhile: one user's session writing and reading through the data source,
 /// recording what it saw.</summary>
 internal sealed class Workload(PgHaDataSource dataSource, Timeline timeline)
 {
+    private readonly PgHaSession _session = dataSource.CreateSession();
+    private int _lastAcknowledged = -1;
     public int WritesOk;
     public int ReadsOk;
+    public int ReadsMissingOwnWrite;
+    public ConcurrentBag<int> Acknowledged { get; } = [];
     public TimeSpan LongestWriteGap;
     public ConcurrentQueue<string> Errors { get; } = new();
     public ConcurrentDictionary<int, int> WritesByPort { get; } = new();
@@ -26,15 +29,16 @@ internal sealed class Workload(PgHaDataSource dataSource, Timeline timeline)
         {
             try
             {
-                // A unit of work: retried on the new primary after a failover. Keyed by a client-made id and
-                // idempotent, so one whose COMMIT was cut off by the crash may safely run again.
-                var port = await dataSource.ExecuteWriteAsync(async (connection, transaction, ct) =>
+                // A unit of work: run again on the new primary after a failover. A plain INSERT: if the crash cuts
+                // its COMMIT off, PgHa looks the commit up on the new primary instead of running it twice.
+                var port = await _session.ExecuteWriteAsync(async (connection, transaction, ct) =>
                 {
-                    await using var insert = new NpgsqlCommand(
-                        "WITH inserted AS (INSERT INTO demo(id) VALUES ($1) ON CONFLICT (id) DO NOTHING) SELECT inet_server_port()", connection, transaction);
+                    await using var insert = new NpgsqlCommand("INSERT INTO demo(id) VALUES ($1) RETURNING inet_server_port()", connection, transaction);
                     insert.Parameters.AddWithValue(id);
                     return (int)(await insert.ExecuteScalarAsync(ct))!;
-                }, new UnitOfWorkOptions { IsIdempotent = true }, stop);
+                }, cancellationToken: stop);
+                Acknowledged.Add(id);
+                Volatile.Write(ref _lastAcknowledged, id);
                 WritesByPort.AddOrUpdate(port, 1, (_, n) => n + 1);
                 Interlocked.Increment(ref WritesOk);
                 if (lastOk.Elapsed > LongestWriteGap)
@@ -61,9 +65,17 @@ internal sealed class Workload(PgHaDataSource dataSource, Timeline timeline)
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(TargetRole.Replica, stop);
-                await using var read = new NpgsqlCommand("SELECT inet_server_port()", connection);
-                var port = (int)(await read.ExecuteScalarAsync(stop))!;
+                // Read-your-writes: the session's reads go to a replica that has replayed its latest write, or the primary.
+                var mustSee = Volatile.Read(ref _lastAcknowledged);
+                var (newest, port) = await _session.ExecuteReadAsync(async (connection, ct) =>
+                {
+                    await using var read = new NpgsqlCommand("SELECT coalesce(max(id), -1), inet_server_port() FROM demo", connection);
+                    await using var reader = await read.ExecuteReaderAsync(ct);
+                    await reader.ReadAsync(ct);
+                    return (reader.GetInt32(0), reader.GetInt32(1));
+                }, cancellationToken: stop);
+                if (newest < mustSee)
+                    Interlocked.Increment(ref ReadsMissingOwnWrite);
                 ReadsByPort.AddOrUpdate(port, 1, (_, n) => n + 1);
                 Interlocked.Increment(ref ReadsOk);
             }
@@ -73,7 +85,7 @@ internal sealed class Workload(PgHaDataSource dataSource, Timeline timeline)
             }
             catch (Exception) when (stop.IsCancellationRequested)
             {
-                return; // stopping: cancellation, or a COMMIT cut off by it (reported as outcome unknown)
+                return;
             }
 
             await Task.Delay(20, CancellationToken.None);

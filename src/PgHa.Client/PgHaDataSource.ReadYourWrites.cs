@@ -23,11 +23,12 @@ public sealed partial class PgHaDataSource
     {
         ThrowIfDisposed();
         var wait = maxWait ?? _options.NodeWaitTimeout;
-        var request = _requests[(int)role];
         if (role == TargetRole.Primary || token.IsNone)
-            return await OpenRoutedAsync(request, wait, async: true, cancellationToken).ConfigureAwait(false);
+            return await OpenRoutedAsync(_requests[(int)role], wait, async: true, cancellationToken).ConfigureAwait(false);
 
-        var caughtUp = request with { MinReplayPosition = (ulong)token.Position, Fallback = ReplicaFallback.Throw };
+        // Replica semantics for the snapshot check (PreferReplica would settle for the primary at once); Any may
+        // take the primary, which has everything anyway.
+        var caughtUp = _requests[(int)(role == TargetRole.Any ? TargetRole.Any : TargetRole.Replica)] with { MinReplayPosition = (ulong)token.Position, Fallback = ReplicaFallback.Throw };
         if (NodeSelector.Select(_monitor.Current, caughtUp, _outstanding, NextTicket(), out _) == RouteOutcome.Selected)
             return await OpenRoutedAsync(caughtUp with { Fallback = ReplicaFallback.Primary }, wait, async: true, cancellationToken).ConfigureAwait(false);
 

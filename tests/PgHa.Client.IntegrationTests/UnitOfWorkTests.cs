@@ -168,6 +168,20 @@ public sealed class UnitOfWorkTests : WriteTestBase
     }
 
     [Fact]
+    public async Task A_unit_that_sends_nothing_or_only_reads_commits_without_a_marker()
+    {
+        var ds = DataSource();
+        await WaitForDiscoveryAsync(ds);
+        await ds.EnsureCommitMarkerTableAsync();
+
+        await ds.ExecuteWriteAsync((c, t, ct) => Task.CompletedTask);
+        var answer = await ds.ExecuteWriteAsync(async (c, t, ct) => (int)(await new NpgsqlCommand("SELECT 42", c, t).ExecuteScalarAsync(ct))!);
+
+        Assert.Equal(42, answer);
+        Assert.Equal(0, await Node1.ExecuteScalarAsync<long>("SELECT count(*) FROM pgha.commit_markers"));
+    }
+
+    [Fact]
     public async Task Errors_about_the_work_itself_surface_unchanged_at_once()
     {
         var ds = DataSource();

@@ -24,6 +24,9 @@ public enum CommitOutcomeUnknownReason
     /// <summary>In-doubt commits are not resolved (<see cref="PgHaOptions.ResolveInDoubtCommits"/> is off).</summary>
     ResolutionDisabled,
 
+    /// <summary>The lookup failed with an error PgHa does not expect there (see the message).</summary>
+    LookupFailed,
+
     /// <summary>The COMMIT was attempted so long ago that its marker may have been swept (<see cref="PgHaOptions.CommitMarkerRetention"/>).</summary>
     MarkerMayHaveExpired,
 }

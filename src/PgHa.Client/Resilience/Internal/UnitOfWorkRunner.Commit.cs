@@ -174,6 +174,11 @@ internal sealed partial class UnitOfWorkRunner
                 lookups.Add($"{node}: {ex.Message}");
                 reason = CommitOutcomeUnknownReason.NoPrimary;
             }
+            catch (Exception ex) when (ex is not CommitNotAppliedException)
+            {
+                // Whatever went wrong, the COMMIT is still in doubt: never let this pass for an ordinary error.
+                throw OutcomeUnknown(doubt, state, CommitOutcomeUnknownReason.LookupFailed, [$"{node}: {ex.GetType().Name}: {ex.Message}"]);
+            }
             finally
             {
                 await ReleaseAsync(batch, connection).ConfigureAwait(false);
