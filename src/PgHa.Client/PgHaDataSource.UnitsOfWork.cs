@@ -29,13 +29,16 @@ public sealed partial class PgHaDataSource
 
     /// <inheritdoc cref="ExecuteWriteAsync{T}(Func{NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task{T}}, CancellationToken)"/>
     public Task ExecuteWriteAsync(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> work, UnitOfWorkOptions? options = null, CancellationToken cancellationToken = default)
+        => ExecuteWriteAsync(WithoutResult(work), options, session: null, cancellationToken);
+
+    internal static Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<bool>> WithoutResult(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return ExecuteWriteAsync<bool>(async (c, t, ct) =>
+        return async (c, t, ct) =>
         {
             await work(c, t, ct).ConfigureAwait(false);
             return true;
-        }, options, cancellationToken);
+        };
     }
 
     /// <summary>

@@ -44,14 +44,7 @@ public sealed class PgHaSession
 
     /// <inheritdoc cref="ExecuteWriteAsync{T}(Func{NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task{T}}, UnitOfWorkOptions?, CancellationToken)"/>
     public Task ExecuteWriteAsync(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> work, UnitOfWorkOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        return ExecuteWriteAsync<bool>(async (c, t, ct) =>
-        {
-            await work(c, t, ct).ConfigureAwait(false);
-            return true;
-        }, options, cancellationToken);
-    }
+        => _dataSource.ExecuteWriteAsync(PgHaDataSource.WithoutResult(work), options, this, cancellationToken);
 
     /// <summary>As <see cref="PgHaDataSource.ExecuteReadAsync{T}(Func{NpgsqlConnection, CancellationToken, Task{T}}, UnitOfWorkOptions?, CancellationToken)"/>, on a node that has everything this session wrote or observed.</summary>
     public Task<T> ExecuteReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, UnitOfWorkOptions? options = null, CancellationToken cancellationToken = default)

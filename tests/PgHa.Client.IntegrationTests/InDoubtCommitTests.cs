@@ -17,23 +17,15 @@ public sealed class InDoubtCommitTests : WriteTestBase
     {
         using var telemetry = new TelemetryRecorder("committed-test");
         var ds = DataSource(o => o.ClusterName = "committed-test");
-        await WaitForDiscoveryAsync(ds);
-        await HoldCommitsAsync(ds);
-        var runs = 0;
-        var write = ds.ExecuteWriteAsync(async (c, t, ct) =>
-        {
-            Interlocked.Increment(ref runs);
-            await InsertAsync(c, t, 1, ct);
-        });
-        await WaitForCommitWaitingOnReplicationAsync();
+        var write = await StartHeldWriteAsync(ds);
         await WaitForReceiveAsync(Node2);
 
         Node1.Kill();
         await Node2.ResumeReplayAsync();
         await Node2.PromoteAsync();
 
-        await write.WaitAsync(TimeSpan.FromSeconds(15));
-        Assert.Equal(1, runs);
+        await write.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(1, write.Runs);
         Assert.Equal(new[] { 1 }, await ReadIdsAsync(Node2));
         Assert.Equal(1, telemetry.Sum("pgha.client.commit.in_doubt", "pgha.commit.resolution", "committed"));
     }
@@ -43,23 +35,15 @@ public sealed class InDoubtCommitTests : WriteTestBase
     {
         using var telemetry = new TelemetryRecorder("fence-test");
         var ds = DataSource(o => o.ClusterName = "fence-test");
-        await WaitForDiscoveryAsync(ds);
-        await HoldCommitsAsync(ds);
-        await Node2.StopAsync(PgStopMode.Fast); // node2 will not see the COMMIT: node3 is the standby it waits for
-        var runs = 0;
-        var write = ds.ExecuteWriteAsync(async (c, t, ct) =>
-        {
-            Interlocked.Increment(ref runs);
-            await InsertAsync(c, t, 1, ct);
-        });
-        await WaitForCommitWaitingOnReplicationAsync();
+        // node2 will not see the COMMIT: node3 is the standby it waits for
+        var write = await StartHeldWriteAsync(ds, beforeWrite: () => Node2.StopAsync(PgStopMode.Fast));
 
         Node1.Kill();
         await Node2.StartAsync();
         await Node2.PromoteAsync();
 
-        await write.WaitAsync(TimeSpan.FromSeconds(15));
-        Assert.Equal(2, runs);
+        await write.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(2, write.Runs);
         Assert.Equal(new[] { 1 }, await ReadIdsAsync(Node2));
         Assert.Equal(1, await Node2.ExecuteScalarAsync<long>("SELECT count(*) FROM pgha.commit_markers WHERE kind = 'f'"));
         Assert.Equal(1, telemetry.Sum("pgha.client.commit.in_doubt", "pgha.commit.resolution", "not_committed"));
@@ -70,27 +54,19 @@ public sealed class InDoubtCommitTests : WriteTestBase
     public async Task A_commit_cut_off_by_a_crash_restart_is_reported_committed_only_once_replicated_like_any_acknowledged_commit()
     {
         var ds = DataSource();
-        await WaitForDiscoveryAsync(ds);
-        await HoldCommitsAsync(ds);
-        var runs = 0;
-        var write = ds.ExecuteWriteAsync(async (c, t, ct) =>
-        {
-            Interlocked.Increment(ref runs);
-            await InsertAsync(c, t, 1, ct);
-        });
-        await WaitForCommitWaitingOnReplicationAsync();
+        var write = await StartHeldWriteAsync(ds);
 
         Node1.Kill();
         await Node1.StartAsync(); // crash recovery marks the COMMIT committed, replicated or not
-        await WaitForCommitWaitingOnReplicationAsync(write); // the lookup's own COMMIT now waits for the standbys too
+        await WaitForCommitWaitingOnReplicationAsync(write.Task); // the lookup's own COMMIT now waits for the standbys too
         await Task.Delay(300);
-        Assert.False(write.IsCompleted, "reported committed before the commit was on a standby");
+        Assert.False(write.Task.IsCompleted, "reported committed before the commit was on a standby");
 
         await Node2.ResumeReplayAsync();
         await Node3.ResumeReplayAsync();
 
-        await write.WaitAsync(TimeSpan.FromSeconds(15));
-        Assert.Equal(1, runs);
+        await write.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(1, write.Runs);
         Assert.Equal(new[] { 1 }, await ReadIdsAsync(Node2));
     }
 
@@ -219,5 +195,28 @@ public sealed class InDoubtCommitTests : WriteTestBase
 
         Assert.Equal(old.Length, deleted);
         Assert.Equal(fresh.Length, await Node1.ExecuteScalarAsync<long>("SELECT count(*) FROM pgha.commit_markers"));
+    }
+
+    /// <summary>Starts a write of id 1 that counts its runs, and returns once its COMMIT hangs in the replication wait.</summary>
+    private async Task<HeldWrite> StartHeldWriteAsync(PgHaDataSource ds, Func<Task>? beforeWrite = null)
+    {
+        await WaitForDiscoveryAsync(ds);
+        await HoldCommitsAsync(ds);
+        if (beforeWrite is not null)
+            await beforeWrite();
+        var held = new HeldWrite();
+        held.Task = ds.ExecuteWriteAsync(async (c, t, ct) =>
+        {
+            Interlocked.Increment(ref held.Runs);
+            await InsertAsync(c, t, 1, ct);
+        });
+        await WaitForCommitWaitingOnReplicationAsync(held.Task);
+        return held;
+    }
+
+    private sealed class HeldWrite
+    {
+        public int Runs;
+        public Task Task = Task.CompletedTask;
     }
 }

@@ -25,6 +25,14 @@ public abstract class WriteTestBase : ClusterTestBase
         await Node1.ExecuteAsync("ALTER SYSTEM SET synchronous_standby_names = '*'");
         await Node1.ExecuteAsync("ALTER SYSTEM SET synchronous_commit = 'remote_apply'");
         await Node1.ExecuteAsync("SELECT pg_reload_conf()");
+        // pg_reload_conf() only signals the postmaster. Once a new backend sees the setting, the postmaster has
+        // reloaded and signalled every backend, so the pooled ones apply it before their next command.
+        var clock = Stopwatch.StartNew();
+        while (await Node1.ExecuteScalarAsync<string>("SELECT current_setting('synchronous_standby_names')") != "*")
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the configuration reload did not take effect");
+            await Task.Delay(10);
+        }
     }
 
     protected async Task WaitForCommitWaitingOnReplicationAsync(Task? write = null)
@@ -33,7 +41,10 @@ public abstract class WriteTestBase : ClusterTestBase
         while (await Node1.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") == 0)
         {
             if (write is { IsCompleted: true })
+            {
                 await write; // ended before its COMMIT waited: show why
+                Assert.Fail("the write committed without waiting for replication");
+            }
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "no COMMIT started waiting for replication");
             await Task.Delay(20);
         }

@@ -22,7 +22,14 @@ internal sealed class TopologyComposer
 
         for (var i = 0; i < nodes.Length; i++)
         {
-            if (nodes[i].Role == NodeRole.Replica && nodes[i].WalPosition is { } replayed)
+            if (nodes[i].Role == NodeRole.Replica && IsOnAnOlderTimeline(nodes[i]))
+            {
+                // Still on the history the cluster left behind at a promotion: WAL it replayed past the fork is not in
+                // the primary's history, so neither its lag nor its replay position (for a consistency token) means
+                // anything. Not routed to until it follows the new timeline.
+                nodes[i] = nodes[i] with { ReplicaLag = null, ReplicaLagBytes = null };
+            }
+            else if (nodes[i].Role == NodeRole.Replica && nodes[i].WalPosition is { } replayed)
             {
                 nodes[i] = nodes[i] with
                 {
@@ -34,6 +41,9 @@ internal sealed class TopologyComposer
 
         return (nodes, WritablePrimary(nodes));
     }
+
+    private bool IsOnAnOlderTimeline(NodeDescription n)
+        => n.Timeline is { } tl && _highestPrimaryTimeline.TryGetValue(n.SystemIdentifier ?? 0, out var highest) && tl < highest;
 
     private static bool IsLivePrimary(NodeDescription n) => n.Role == NodeRole.Primary && n.Health is NodeHealth.Up or NodeHealth.Suspect;
 
