@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build PgHa and run its real-cluster tests and demo:
-# PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup, pg_rewind). Idempotent; quiet when all is there.
+# PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup, pg_rewind) and etcd (for the agent's tests).
+# Idempotent; quiet when all is there.
 set -euo pipefail
 
 have_postgres() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; }
@@ -22,4 +23,20 @@ if ! have_postgres; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq postgresql-15 >/dev/null || apt-get install -y -qq postgresql >/dev/null
+fi
+
+if ! command -v etcd >/dev/null 2>&1 && [ -z "${PGHA_ETCD_BIN:-}" ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "etcd not found. Install it (Debian/Ubuntu: apt-get install etcd-server) or set PGHA_ETCD_BIN." >&2
+    exit 1
+  fi
+  echo "Installing etcd..."
+  export DEBIAN_FRONTEND=noninteractive
+  # The tests start their own etcd on free ports: keep the package from starting a service on 2379.
+  policy=/usr/sbin/policy-rc.d
+  created_policy=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created_policy=1; fi
+  apt-get update -qq
+  apt-get install -y -qq etcd-server >/dev/null
+  if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi
 fi

@@ -5,11 +5,12 @@ internal static class ClusterTeardown
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Returns whether the root directory is gone afterwards.</summary>
-    public static async Task<bool> RunAsync(string root, PostgresTools tools, int? sparePid = null)
+    /// <summary>Returns whether the root directory is gone afterwards. <c>tools</c> stops PostgreSQL servers; <see langword="null"/> for a root without any (etcd's).</summary>
+    public static async Task<bool> RunAsync(string root, PostgresTools? tools, int? sparePid = null)
     {
         var dataDirectories = DataDirectories(root);
-        await Task.WhenAll(dataDirectories.Select(d => StopImmediatelyAsync(d, tools)));
+        if (tools is not null)
+            await Task.WhenAll(dataDirectories.Select(d => StopImmediatelyAsync(d, tools)));
         KillLeftovers(root, sparePid);
         foreach (var dataDirectory in dataDirectories)
             PostmasterPidFile.Read(dataDirectory)?.Segment?.RemoveIfUnused();

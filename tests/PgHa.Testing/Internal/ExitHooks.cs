@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 
 namespace PgHa.Testing.Internal;
 
-/// <summary>Tears down clusters still alive when the process exits or is interrupted with Ctrl+C.</summary>
+/// <summary>Tears down clusters (PostgreSQL or etcd) still alive when the process exits or is interrupted with Ctrl+C.</summary>
 internal static class ExitHooks
 {
-    private static readonly ConcurrentDictionary<PgCluster, byte> Live = new();
+    private static readonly ConcurrentDictionary<IDisposable, byte> Live = new();
 
     static ExitHooks()
     {
@@ -13,9 +13,9 @@ internal static class ExitHooks
         Console.CancelKeyPress += (_, _) => DisposeAll();
     }
 
-    public static void Register(PgCluster cluster) => Live[cluster] = 0;
+    public static void Register(IDisposable cluster) => Live[cluster] = 0;
 
-    public static void Unregister(PgCluster cluster) => Live.TryRemove(cluster, out _);
+    public static void Unregister(IDisposable cluster) => Live.TryRemove(cluster, out _);
 
     private static void DisposeAll()
     {

@@ -48,15 +48,16 @@ internal sealed class Reaper : IDisposable
 
     public int ProcessId => _process.Id;
 
-    public static Reaper Start(int ownerPid, string root, PostgresTools tools)
+    // tools: for stopping PostgreSQL servers; null for a root without any (etcd's).
+    public static Reaper Start(int ownerPid, string root, PostgresTools? tools)
     {
         string[] arguments =
         [
             "bash", "-c", Script, "pgha-reaper",
             ownerPid.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Path.TrimEndingDirectorySeparator(root),
-            tools.Binaries.PathOf("pg_ctl"),
-            tools.Account?.Name ?? "",
+            tools?.Binaries.PathOf("pg_ctl") ?? "",
+            tools?.Account?.Name ?? "",
         ];
         try
         {
