@@ -1,0 +1,75 @@
+using System.Net;
+
+namespace PgHa.Agent.Configuration;
+
+/// <summary>Checks every setting at start and reports all problems in one message.</summary>
+internal static class AgentOptionsValidator
+{
+    public static IReadOnlyList<string> Validate(AgentOptions o)
+    {
+        var errors = new List<string>();
+        Required(errors, "Name", o.Name);
+        Required(errors, "Scope", o.Scope);
+        Required(errors, "DataDirectory", o.DataDirectory);
+        Required(errors, "BinDirectory", o.BinDirectory);
+        if (o.Name.Contains('/', StringComparison.Ordinal) || o.Scope.Contains('/', StringComparison.Ordinal))
+            errors.Add("Name and Scope must not contain '/'.");
+        Address(errors, "Listen", o.Listen);
+        if (o.ConnectAddress is not null)
+            Address(errors, "ConnectAddress", o.ConnectAddress);
+        Address(errors, "RestListen", o.RestListen);
+        if (string.IsNullOrEmpty(o.RestToken) && TryParseAddress(o.RestListen, out var host, out _) && !IsLoopback(host))
+            errors.Add($"RestToken is required when the REST API listens beyond loopback (RestListen {o.RestListen}): its POST endpoints fail over the cluster.");
+        if (o.EtcdEndpoints.Count == 0)
+            errors.Add("EtcdEndpoints must list at least one etcd client URL.");
+        foreach (var endpoint in o.EtcdEndpoints)
+        {
+            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                errors.Add($"EtcdEndpoints: '{endpoint}' is not an http:// or https:// URL.");
+        }
+
+        if ((o.EtcdUsername is null) != (o.EtcdPassword is null))
+            errors.Add("EtcdUsername and EtcdPassword go together.");
+        if (o.Ttl < TimeSpan.FromSeconds(2) || o.Ttl.Ticks % TimeSpan.TicksPerSecond != 0)
+            errors.Add($"Ttl must be a whole number of seconds, at least 2 (was {o.Ttl}): etcd leases count whole seconds.");
+        if (o.LoopWait <= TimeSpan.Zero)
+            errors.Add($"LoopWait must be positive (was {o.LoopWait}).");
+        if (o.RetryTimeout <= TimeSpan.Zero)
+            errors.Add($"RetryTimeout must be positive (was {o.RetryTimeout}).");
+        if (o.LoopWait + 2 * o.RetryTimeout > o.Ttl)
+            errors.Add($"LoopWait + 2 × RetryTimeout ({(o.LoopWait + 2 * o.RetryTimeout).TotalSeconds:0.##} s) must not exceed Ttl ({o.Ttl.TotalSeconds:0.##} s): a leader that cannot renew must find out before its lease can expire.");
+        if (o.MaximumLagOnFailover < 0)
+            errors.Add($"MaximumLagOnFailover must not be negative (was {o.MaximumLagOnFailover}).");
+        if (o.SynchronousModeStrict && !o.SynchronousMode)
+            errors.Add("SynchronousModeStrict needs SynchronousMode.");
+        if (o.FailoverPriority < 0)
+            errors.Add($"FailoverPriority must not be negative (was {o.FailoverPriority}).");
+        return errors;
+    }
+
+    private static void Required(List<string> errors, string name, string value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            errors.Add($"{name} is required.");
+    }
+
+    private static void Address(List<string> errors, string name, string value)
+    {
+        if (!TryParseAddress(value, out _, out _))
+            errors.Add($"{name} must be host:port with a port from 1 to 65535 (was '{value}').");
+    }
+
+    internal static bool TryParseAddress(string value, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+            return false;
+        host = value[..colon].Trim('[', ']');
+        return host.Length > 0;
+    }
+
+    private static bool IsLoopback(string host)
+        => host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+}
