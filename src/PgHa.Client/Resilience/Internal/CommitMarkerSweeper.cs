@@ -43,14 +43,14 @@ internal sealed partial class CommitMarkerSweeper(PgHaDataSource dataSource, Com
                 return deleted;
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
+        catch (Exception ex) when (!_stop.IsCancellationRequested)
         {
             LogSweepFailed(logger, markers.Table, ex);
             return 0;
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (_stop.IsCancellationRequested)
         {
-            return 0;
+            return 0; // the data source is being disposed: cancelled, or its pools already closed
         }
     }
 
