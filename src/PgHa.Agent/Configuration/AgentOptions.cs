@@ -24,6 +24,17 @@ internal sealed class AgentOptions
     /// <value>Default: <c>/usr/lib/postgresql/15/bin</c>.</value>
     public string BinDirectory { get; set; } = "/usr/lib/postgresql/15/bin";
 
+    /// <summary>The OS user PostgreSQL's tools and server run as when the agent runs as root.</summary>
+    /// <value>Default: <see langword="null"/> (the agent's own user; <c>postgres</c> when the agent is root).</value>
+    public string? OsUser { get; set; }
+
+    /// <summary>The database superuser the agent connects as, also used for replication and pg_rewind (<c>authentication.superuser</c>).</summary>
+    /// <value>Default: <c>postgres</c>.</value>
+    public string Superuser { get; set; } = "postgres";
+
+    /// <summary>Its password; <see langword="null"/> for trust authentication (test clusters on loopback only).</summary>
+    public string? SuperuserPassword { get; set; }
+
     /// <summary>The address PostgreSQL listens on, <c>host:port</c> (<c>postgresql.listen</c>).</summary>
     /// <value>Default: <c>127.0.0.1:5432</c>.</value>
     public string Listen { get; set; } = "127.0.0.1:5432";

@@ -1,0 +1,166 @@
+using System.Globalization;
+using Npgsql;
+using PgHa.Agent.Configuration;
+
+namespace PgHa.Agent.Postgres;
+
+/// <summary>
+/// Drives the local PostgreSQL: initdb, start, stop, promote, state. Everything goes through PostgreSQL's own tools
+/// (pg_ctl, initdb, pg_basebackup, pg_rewind) or SQL; the agent never edits data files itself, only
+/// <c>postgresql.auto.conf</c> (through <c>ALTER SYSTEM</c> when running, or the file when stopped) and <c>standby.signal</c>.
+/// </summary>
+internal sealed partial class PostgresController
+{
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
+    private readonly AgentOptions _options;
+    private readonly CommandRunner _tools;
+
+    public PostgresController(AgentOptions options)
+    {
+        _options = options;
+        _tools = new CommandRunner(options.BinDirectory, Environment.IsPrivilegedProcess ? options.OsUser ?? "postgres" : options.OsUser);
+        AgentOptionsValidator.TryParseAddress(options.Listen, out var host, out var port);
+        (Host, Port) = (host, port);
+    }
+
+    public string Host { get; }
+
+    public int Port { get; }
+
+    public string DataDirectory => _options.DataDirectory;
+
+    /// <summary>A connection string to the local server as the superuser.</summary>
+    public string ConnectionString => new NpgsqlConnectionStringBuilder
+    {
+        Host = Host,
+        Port = Port,
+        Username = _options.Superuser,
+        Password = _options.SuperuserPassword,
+        Database = "postgres",
+        Pooling = false,
+        Timeout = 3,
+        ApplicationName = "pgha-agent",
+    }.ConnectionString;
+
+    /// <summary>Whether the data directory holds a cluster (PG_VERSION exists).</summary>
+    public bool IsInitialized => File.Exists(Path.Combine(DataDirectory, "PG_VERSION"));
+
+    /// <summary>Creates the cluster with data checksums (needed, with wal_log_hints, for pg_rewind) and the agent's settings.</summary>
+    public async Task InitDbAsync(CancellationToken ct)
+    {
+        PrepareDirectory(DataDirectory);
+        var auth = _options.SuperuserPassword is null ? "trust" : "scram-sha-256";
+        var arguments = new List<string> { "-D", DataDirectory, "--data-checksums", "-U", _options.Superuser, "--auth-local=trust", $"--auth-host={auth}" };
+        string? passwordFile = null;
+        if (_options.SuperuserPassword is { } password)
+        {
+            passwordFile = Path.Combine(Path.GetTempPath(), $"pgha-pw-{Guid.NewGuid():N}");
+            await File.WriteAllTextAsync(passwordFile, password, ct).ConfigureAwait(false);
+            Own(passwordFile);
+            arguments.Add($"--pwfile={passwordFile}");
+        }
+
+        try
+        {
+            await _tools.RunAsync("initdb", arguments, ToolTimeout, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (passwordFile is not null)
+                File.Delete(passwordFile);
+        }
+
+        await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), BaseSettings(), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the server and waits until it accepts connections (as a primary, or a hot standby).</summary>
+    public Task StartAsync(CancellationToken ct)
+        => _tools.RunAsync("pg_ctl", ["start", "-D", DataDirectory, "-w", "-t", Seconds(ToolTimeout), "-l", LogFile, "-o", $"-p {Port.ToString(CultureInfo.InvariantCulture)} -c listen_addresses={Host}"], ToolTimeout + TimeSpan.FromSeconds(5), ct);
+
+    /// <summary>Stops the server: <c>fast</c> (roll back, checkpoint) or <c>immediate</c> (no checkpoint: a self-demotion that must be quick).</summary>
+    public async Task StopAsync(bool immediate, CancellationToken ct)
+    {
+        if (!await IsRunningAsync(ct).ConfigureAwait(false))
+            return;
+        await _tools.RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "-t", Seconds(ToolTimeout)], ToolTimeout + TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Promotes a standby and waits until it accepts writes.</summary>
+    public Task PromoteAsync(CancellationToken ct)
+        => _tools.RunAsync("pg_ctl", ["promote", "-D", DataDirectory, "-w", "-t", Seconds(ToolTimeout)], ToolTimeout + TimeSpan.FromSeconds(5), ct);
+
+    /// <summary>Whether a postmaster runs on the data directory (pg_ctl status).</summary>
+    public async Task<bool> IsRunningAsync(CancellationToken ct)
+    {
+        var (exitCode, _) = await _tools.TryRunAsync("pg_ctl", ["status", "-D", DataDirectory], TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+        return exitCode == 0;
+    }
+
+    /// <summary>The server's log (pg_ctl's <c>-l</c>), next to the data directory.</summary>
+    public string LogFile => Path.TrimEndingDirectorySeparator(DataDirectory) + ".log";
+
+    /// <summary>Asks the server for its role, WAL positions and timeline in one round trip.</summary>
+    public async Task<PostgresState> QueryStateAsync(CancellationToken ct)
+    {
+        const string sql = """
+            SELECT r.rec,
+                   CASE WHEN r.rec THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_flush_lsn() END - '0/0',
+                   pg_last_wal_receive_lsn() - '0/0',
+                   pg_last_wal_replay_lsn() - '0/0',
+                   CASE WHEN r.rec
+                        THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()))
+                        ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
+                   (SELECT system_identifier FROM pg_control_system()),
+                   CASE WHEN r.rec THEN pg_is_wal_replay_paused() ELSE false END
+            FROM (SELECT pg_is_in_recovery() AS rec) r
+            """;
+        var connection = new NpgsqlConnection(ConnectionString);
+        await using var _ = connection.ConfigureAwait(false);
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        var command = new NpgsqlCommand(sql, connection);
+        await using var __ = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await using var ___ = reader.ConfigureAwait(false);
+        await reader.ReadAsync(ct).ConfigureAwait(false);
+        long? Position(int i) => reader.IsDBNull(i) ? null : (long)reader.GetDecimal(i);
+        return new PostgresState(
+            IsPrimary: !reader.GetBoolean(0),
+            WalPosition: Position(1) ?? 0,
+            ReceivedPosition: Position(2),
+            ReplayedPosition: Position(3),
+            Timeline: reader.GetInt32(4),
+            SystemIdentifier: reader.GetInt64(5),
+            IsReplayPaused: reader.GetBoolean(6));
+    }
+
+    internal static string Seconds(TimeSpan t) => ((int)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    private static string BaseSettings() => """
+
+        # Added by pgha-agent
+        wal_level = replica
+        hot_standby = on
+        wal_log_hints = on
+        max_wal_senders = 10
+        max_replication_slots = 10
+        wal_keep_size = 128MB
+        hot_standby_feedback = on
+
+        """;
+
+    /// <summary>Creates the directory (mode 0700, as PostgreSQL requires) owned by the server's OS user.</summary>
+    private void PrepareDirectory(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+            throw new PlatformNotSupportedException("pgha-agent runs on Linux.");
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Own(path);
+    }
+
+    private void Own(string path)
+    {
+        if (_tools.OsUser is { } user)
+            System.Diagnostics.Process.Start("chown", ["-R", $"{user}:{user}", path])!.WaitForExit();
+    }
+}
