@@ -11,13 +11,16 @@ internal sealed record ClusterView(
     string? Initialize,
     IReadOnlyDictionary<string, MemberStatus> Members,
     string? Failover,
-    string? Config)
+    string? Config,
+    long? LeaderOptime = null)
 {
+
     /// <summary>Parses one prefix read of <see cref="DcsKeys.Base"/>. A member key that does not parse is skipped (a foreign writer), not fatal.</summary>
     public static ClusterView From(DcsKeys keys, IReadOnlyList<KeyValue> kvs, long revision)
     {
         string? leader = null, initialize = null, failover = null, config = null;
         long leaderLease = 0;
+        long? optime = null;
         var members = new Dictionary<string, MemberStatus>(StringComparer.Ordinal);
         foreach (var kv in kvs)
         {
@@ -31,11 +34,27 @@ internal sealed record ClusterView(
                 failover = value;
             else if (key == keys.Config)
                 config = value;
+            else if (key == keys.Status)
+                optime = ParseOptime(value);
             else if (key.StartsWith(keys.Members, StringComparison.Ordinal) && TryParse(value) is { } member)
                 members[key[keys.Members.Length..]] = member;
         }
 
-        return new ClusterView(revision, leader, leaderLease, initialize, members, failover, config);
+        return new ClusterView(revision, leader, leaderLease, initialize, members, failover, config, optime);
+    }
+
+    /// <summary><c>status</c> is <c>{"optime": &lt;leader WAL position&gt;, ...}</c>, written by the leader and kept after it is gone (no lease).</summary>
+    private static long? ParseOptime(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.TryGetProperty("optime", out var optime) && optime.TryGetInt64(out var value) ? value : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static MemberStatus? TryParse(string json)

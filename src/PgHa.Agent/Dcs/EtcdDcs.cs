@@ -53,6 +53,10 @@ internal sealed partial class EtcdDcs(EtcdClient etcd, DcsKeys keys, string memb
         return leader is not null && EtcdClient.Text(leader.Value) == MemberName && leader.Lease == _lease;
     }
 
+    /// <summary>The leader publishes its WAL position (no lease: it must outlive the leader, so candidates can tell how far behind they are).</summary>
+    public Task<long> WriteLeaderOptimeAsync(long walPosition, CancellationToken ct)
+        => etcd.PutAsync(Keys.Status, $"{{\"optime\":{walPosition.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}", lease: 0, ct);
+
     /// <summary>Gives the leader key up (planned switchover, shutdown), only if it is still ours.</summary>
     public Task<bool> ReleaseLeaderAsync(CancellationToken ct) => etcd.DeleteIfAsync(Keys.Leader, MemberName, ct);
 

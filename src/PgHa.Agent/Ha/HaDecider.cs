@@ -1,0 +1,79 @@
+using PgHa.Agent.Configuration;
+using PgHa.Agent.Dcs;
+
+namespace PgHa.Agent.Ha;
+
+/// <summary>
+/// The HA loop's decision as a pure function of the DCS view, the local server and the settings, so every case can
+/// be tested as data. The dangerous direction is guarded twice: a primary without the leader key never stays
+/// writable, and a replica takes the key only if it is eligible and at least as advanced as every healthy peer.
+/// </summary>
+internal static class HaDecider
+{
+    public static HaAction Decide(ClusterView view, LocalPostgres local, AgentOptions options)
+    {
+        var me = options.Name;
+        var leader = view.Leader;
+        var iLead = leader == me;
+
+        switch (local.Status)
+        {
+            case LocalPostgresStatus.NotInitialized when view.Initialize is null:
+                return new(HaActionKind.Bootstrap, "no cluster yet: race to initialize it");
+            case LocalPostgresStatus.NotInitialized when leader is not null && !iLead:
+                return new(HaActionKind.CloneFromLeader, $"cluster exists: clone the leader {leader}", leader);
+            case LocalPostgresStatus.NotInitialized:
+                return new(HaActionKind.None, "cluster being initialized by another member: wait for its leader");
+
+            case LocalPostgresStatus.Unreachable or LocalPostgresStatus.Stopped when iLead:
+                return new(HaActionKind.RestartInPlace, "this member leads but its server is down: start it in place");
+            case LocalPostgresStatus.Unreachable or LocalPostgresStatus.Stopped when leader is not null:
+                return new(HaActionKind.StartAsReplica, $"start as a replica of {leader}", leader);
+            case LocalPostgresStatus.Unreachable or LocalPostgresStatus.Stopped:
+                return new(HaActionKind.None, "server down and no leader: wait (a stopped node never races)");
+
+            case LocalPostgresStatus.RunningPrimary when iLead:
+                return new(HaActionKind.RenewLeadership, "leader: renew the lease");
+            case LocalPostgresStatus.RunningPrimary when leader is not null:
+                return new(HaActionKind.DemoteAndFollow, $"primary without the leader key, which {leader} holds: demote now", leader);
+            case LocalPostgresStatus.RunningPrimary:
+                return new(HaActionKind.AcquireLeadership, "primary and no leader: take the key back");
+
+            case LocalPostgresStatus.RunningReplica when iLead:
+                return new(HaActionKind.Promote, "holds the leader key: promote");
+            case LocalPostgresStatus.RunningReplica when leader is not null && local.Upstream != leader:
+                return new(HaActionKind.Follow, $"follow the leader {leader} (streaming from {local.Upstream ?? "nobody"})", leader);
+            case LocalPostgresStatus.RunningReplica when leader is not null:
+                return new(HaActionKind.None, $"replica of {leader}", leader);
+            default:
+                return RaceOrWait(view, local, options);
+        }
+    }
+
+    /// <summary>No leader, and this node is a running replica: take part in the race only if no healthier candidate exists.</summary>
+    private static HaAction RaceOrWait(ClusterView view, LocalPostgres local, AgentOptions options)
+    {
+        if (options.NoFailover || options.FailoverPriority == 0)
+            return new(HaActionKind.None, "no leader, and this member never fails over (nofailover)");
+        if (view.LeaderOptime is { } known && known - local.WalPosition > options.MaximumLagOnFailover)
+            return new(HaActionKind.None, $"no leader, but this replica is {known - local.WalPosition} bytes behind the last leader position (> {options.MaximumLagOnFailover}): not a candidate");
+        foreach (var (name, peer) in view.Members)
+        {
+            // Only peers that would race themselves count: one that never fails over must not block us.
+            if (name == options.Name || peer.Role != "replica" || peer.State != "running" || IsNoFailover(peer) || Priority(peer) == 0)
+                continue;
+            var theirs = peer.XlogLocation ?? 0;
+            if (theirs > local.WalPosition || (theirs == local.WalPosition && Priority(peer) > options.FailoverPriority)
+                || (theirs == local.WalPosition && Priority(peer) == options.FailoverPriority && string.CompareOrdinal(name, options.Name) < 0))
+                return new(HaActionKind.None, $"no leader, but {name} is a better candidate (position {theirs} vs {local.WalPosition})");
+        }
+
+        return new(HaActionKind.AcquireLeadership, "no leader, and this replica is the most advanced eligible one: race for the key");
+    }
+
+    private static bool IsNoFailover(MemberStatus peer)
+        => peer.Tags?.TryGetValue("nofailover", out var value) == true && value?.ToString() is "true" or "True";
+
+    private static int Priority(MemberStatus peer)
+        => peer.Tags?.TryGetValue("failover_priority", out var value) == true && int.TryParse(value?.ToString(), out var p) ? p : 1;
+}
