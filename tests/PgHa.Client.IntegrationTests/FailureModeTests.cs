@@ -26,7 +26,8 @@ public sealed class FailureModeTests : ClusterTestBase
         var error = await Assert.ThrowsAsync<PgHaException>(() => ds.OpenConnectionAsync().AsTask());
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(4));
 
-        Assert.StartsWith("No primary after waiting 2.0 s", error.Message, StringComparison.Ordinal);
+        // The figure is the time actually waited (2.0 s, a little more on a loaded machine; bounded above).
+        Assert.Matches(@"^No primary after waiting (1\.9|2\.\d|3\.\d) s", error.Message);
         foreach (var node in Cluster.Nodes)
             Assert.Contains($"{node.Endpoint} down (connection refused", error.Message, StringComparison.Ordinal);
         Assert.NotNull(error.Topology);
