@@ -90,7 +90,4 @@ internal sealed class AgentOptions
     /// <summary>Among equally advanced candidates, the higher priority wins; 0 means never (<c>tags.failover_priority</c>).</summary>
     /// <value>Default: 1.</value>
     public int FailoverPriority { get; set; } = 1;
-
-    /// <summary>Safety margin: a leader demotes itself when this little is left of its lease without a successful renewal.</summary>
-    internal TimeSpan DemoteMargin => LoopWait;
 }
