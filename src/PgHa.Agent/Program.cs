@@ -1,5 +1,13 @@
-// PgHa.Agent is being built (issue 4). What exists so far: the etcd v3 client (Dcs/Etcd). The HA loop, the
-// PostgreSQL controls, the REST API and the ctl verbs are not written yet, so the agent refuses to run rather
-// than pretend to keep a cluster available.
-Console.Error.WriteLine("pgha-agent: not usable yet (issue 4 is in progress: only the etcd client exists).");
-return 2;
+using PgHa.Agent.Ctl;
+using PgHa.Agent.Fencing;
+using PgHa.Agent.Hosting;
+
+// pgha-agent [--config file.json] [--PgHa:Agent:Name=n1 ...]   run the agent
+// pgha-agent ctl <list|switchover|failover|pause|resume|history> ...   operate a cluster
+// pgha-agent watchdog <data directory>   (started by the agent itself: see FenceWatchdog)
+return args switch
+{
+    ["watchdog", var dataDirectory] => await FenceWatchdog.RunAsync(dataDirectory).ConfigureAwait(false),
+    ["ctl", .. var rest] => await CtlCommand.RunAsync(rest).ConfigureAwait(false),
+    _ => await AgentHost.RunAsync(args).ConfigureAwait(false),
+};

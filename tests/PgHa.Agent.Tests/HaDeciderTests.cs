@@ -40,7 +40,7 @@ public sealed class HaDeciderTests
     {
         var view = new ClusterView(1, leader, 0, initialize, Parse(members), null, null, optime);
 
-        var action = HaDecider.Decide(view, Local(local), Options());
+        var action = HaDecider.Decide(view, Local(local), Options(), DateTimeOffset.UtcNow);
 
         Assert.True(expected == action.Kind.ToString(), $"{description}: expected {expected}, got {action.Kind} ({action.Reason})");
     }
@@ -63,7 +63,7 @@ public sealed class HaDeciderTests
         options.NoFailover = true;
         var view = new ClusterView(1, null, 0, "7301", new Dictionary<string, MemberStatus>(), null, null, 100);
 
-        Assert.Equal(HaActionKind.None, HaDecider.Decide(view, new(LocalPostgresStatus.RunningReplica, 100, 1), options).Kind);
+        Assert.Equal(HaActionKind.None, HaDecider.Decide(view, new(LocalPostgresStatus.RunningReplica, 100, 1), options, DateTimeOffset.UtcNow).Kind);
     }
 
     private static AgentOptions Options() => new() { Name = "node2", Scope = "test", DataDirectory = "/x", EtcdEndpoints = ["http://127.0.0.1:2379"] };

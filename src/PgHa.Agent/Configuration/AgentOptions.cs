@@ -47,6 +47,10 @@ internal sealed class AgentOptions
     /// <value>Default: <c>127.0.0.1:8008</c>.</value>
     public string RestListen { get; set; } = "127.0.0.1:8008";
 
+    /// <summary>The address other members, <c>ctl</c> and load balancers use to reach the REST API (<c>restapi.connect_address</c>).</summary>
+    /// <value>Default: <see cref="RestListen"/>.</value>
+    public string? RestConnectAddress { get; set; }
+
     /// <summary>A bearer token required by the REST API's POST endpoints; GETs stay open. Required unless the API listens on loopback only.</summary>
     public string? RestToken { get; set; }
 
@@ -70,6 +74,10 @@ internal sealed class AgentOptions
     /// <summary>How long one DCS or PostgreSQL operation may be retried before the loop gives up on it (<c>retry_timeout</c>).</summary>
     /// <value>Default: 1.5 s (Patroni: 10 s).</value>
     public TimeSpan RetryTimeout { get; set; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>How long a leader whose postmaster died may take to start it again in place before it gives the leader key up (<c>primary_start_timeout</c>).</summary>
+    /// <value>Default: 10 s (Patroni: 300 s, which favours a slow restart over a fast failover).</value>
+    public TimeSpan PrimaryStartTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A replica further behind the leader's last known position than this, in bytes, is never promoted automatically (<c>maximum_lag_on_failover</c>).</summary>
     /// <value>Default: 1 MiB (Patroni: 1 MiB).</value>

@@ -18,6 +18,10 @@ internal static class AgentOptionsValidator
         if (o.ConnectAddress is not null)
             Address(errors, "ConnectAddress", o.ConnectAddress);
         Address(errors, "RestListen", o.RestListen);
+        if (o.RestConnectAddress is not null)
+            Address(errors, "RestConnectAddress", o.RestConnectAddress);
+        if (o.PrimaryStartTimeout <= TimeSpan.Zero)
+            errors.Add($"PrimaryStartTimeout must be positive (was {o.PrimaryStartTimeout}).");
         if (string.IsNullOrEmpty(o.RestToken) && TryParseAddress(o.RestListen, out var host, out _) && !IsLoopback(host))
             errors.Add($"RestToken is required when the REST API listens beyond loopback (RestListen {o.RestListen}): its POST endpoints fail over the cluster.");
         if (o.EtcdEndpoints.Count == 0)

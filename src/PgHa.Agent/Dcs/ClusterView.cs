@@ -14,11 +14,26 @@ internal sealed record ClusterView(
     string? Config,
     long? LeaderOptime = null)
 {
+    /// <summary>The <c>sync</c> key: which member is the synchronous standby (synchronous mode).</summary>
+    public SyncState? Sync { get; init; }
+
+    /// <summary>The <c>history</c> key: the timeline history as JSON.</summary>
+    public string? History { get; init; }
+
+    /// <summary>The parsed <c>failover</c> key: a requested switchover or failover.</summary>
+    public FailoverRequest? FailoverRequest => FailoverRequest.TryParse(Failover);
+
+    /// <summary>Automation is paused (maintenance mode): <c>{"pause": true}</c> in the <c>config</c> key.</summary>
+    public bool IsPaused => DcsJson.ReadBool(Config, "pause");
+
+    /// <summary>The member's REST URL, or <see langword="null"/>.</summary>
+    public string? ApiUrlOf(string? member) => member is not null && Members.TryGetValue(member, out var status) ? status.ApiUrl : null;
 
     /// <summary>Parses one prefix read of <see cref="DcsKeys.Base"/>. A member key that does not parse is skipped (a foreign writer), not fatal.</summary>
     public static ClusterView From(DcsKeys keys, IReadOnlyList<KeyValue> kvs, long revision)
     {
-        string? leader = null, initialize = null, failover = null, config = null;
+        string? leader = null, initialize = null, failover = null, config = null, history = null;
+        SyncState? sync = null;
         long leaderLease = 0;
         long? optime = null;
         var members = new Dictionary<string, MemberStatus>(StringComparer.Ordinal);
@@ -36,11 +51,15 @@ internal sealed record ClusterView(
                 config = value;
             else if (key == keys.Status)
                 optime = ParseOptime(value);
+            else if (key == keys.Sync)
+                sync = SyncState.TryParse(value);
+            else if (key == keys.History)
+                history = value;
             else if (key.StartsWith(keys.Members, StringComparison.Ordinal) && TryParse(value) is { } member)
                 members[key[keys.Members.Length..]] = member;
         }
 
-        return new ClusterView(revision, leader, leaderLease, initialize, members, failover, config, optime);
+        return new ClusterView(revision, leader, leaderLease, initialize, members, failover, config, optime) { Sync = sync, History = history };
     }
 
     /// <summary><c>status</c> is <c>{"optime": &lt;leader WAL position&gt;, ...}</c>, written by the leader and kept after it is gone (no lease).</summary>

@@ -15,6 +15,13 @@ internal sealed partial class EtcdDcs(EtcdClient etcd, DcsKeys keys, string memb
 
     public DcsKeys Keys { get; } = keys;
 
+    /// <summary>
+    /// When the session lease may start to expire (a <see cref="System.Diagnostics.Stopwatch"/> timestamp): the send time
+    /// of the last successful grant or keepalive plus the TTL etcd granted. etcd counts from when it received the
+    /// request, so the real expiry is never earlier. 0 without a lease.
+    /// </summary>
+    public long LeaseDeadline { get; private set; }
+
     public string MemberName { get; } = memberName;
 
     /// <summary>Reads the whole cluster in one request.</summary>
@@ -42,7 +49,7 @@ internal sealed partial class EtcdDcs(EtcdClient etcd, DcsKeys keys, string memb
     /// </summary>
     public async Task<bool> RenewLeaderAsync(CancellationToken ct)
     {
-        if (_lease == 0 || await etcd.KeepAliveAsync(_lease, ct).ConfigureAwait(false) is null)
+        if (_lease == 0 || !await KeepAliveAsync(ct).ConfigureAwait(false))
         {
             LogLeaseLost(logger, MemberName);
             _lease = 0;
@@ -76,17 +83,25 @@ internal sealed partial class EtcdDcs(EtcdClient etcd, DcsKeys keys, string memb
         if (_lease != 0)
             await etcd.RevokeLeaseAsync(_lease, ct).ConfigureAwait(false);
         _lease = 0;
+        LeaseDeadline = 0;
     }
 
     /// <summary>Streams changes under the cluster's keys from <paramref name="fromRevision"/>, to wake the HA loop.</summary>
     public IAsyncEnumerable<EtcdWatchEvent> WatchAsync(long fromRevision, CancellationToken ct) => etcd.WatchAsync(Keys.Base, prefix: true, fromRevision, ct);
 
+    /// <summary>Writes (or with <see langword="null"/> deletes) a key without a lease: sync, failover, history, config.</summary>
+    public async Task WriteAsync(string key, string? value, CancellationToken ct)
+    {
+        if (value is null)
+            await etcd.DeleteAsync(key, ct).ConfigureAwait(false);
+        else
+            await etcd.PutAsync(key, value, lease: 0, ct).ConfigureAwait(false);
+    }
+
     private async Task<T> WithLeaseAsync<T>(Func<long, Task<T>> write, CancellationToken ct)
     {
-        if (_lease == 0)
-            _lease = await etcd.GrantLeaseAsync(ttl, ct).ConfigureAwait(false);
-        else if (await etcd.KeepAliveAsync(_lease, ct).ConfigureAwait(false) is null)
-            _lease = await etcd.GrantLeaseAsync(ttl, ct).ConfigureAwait(false);
+        if (_lease == 0 || !await KeepAliveAsync(ct).ConfigureAwait(false))
+            await GrantAsync(ct).ConfigureAwait(false);
         try
         {
             return await write(_lease).ConfigureAwait(false);
@@ -94,9 +109,29 @@ internal sealed partial class EtcdDcs(EtcdClient etcd, DcsKeys keys, string memb
         catch (EtcdException ex) when (ex.Code == 5)
         {
             // The lease expired between the keepalive and the write: start a new session and write once more.
-            _lease = await etcd.GrantLeaseAsync(ttl, ct).ConfigureAwait(false);
+            await GrantAsync(ct).ConfigureAwait(false);
             return await write(_lease).ConfigureAwait(false);
         }
+    }
+
+    private async Task GrantAsync(CancellationToken ct)
+    {
+        var sent = System.Diagnostics.Stopwatch.GetTimestamp();
+        _lease = await etcd.GrantLeaseAsync(ttl, ct).ConfigureAwait(false);
+        LeaseDeadline = sent + (long)(ttl.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+    }
+
+    private async Task<bool> KeepAliveAsync(CancellationToken ct)
+    {
+        var sent = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (await etcd.KeepAliveAsync(_lease, ct).ConfigureAwait(false) is not { } granted)
+        {
+            LeaseDeadline = 0;
+            return false;
+        }
+
+        LeaseDeadline = sent + (long)(granted.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        return true;
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "{Member}: the DCS session lease is gone; leadership and the member key went with it")]

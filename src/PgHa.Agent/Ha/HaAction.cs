@@ -32,6 +32,9 @@ internal enum HaActionKind
 
     /// <summary>This member leads but its postmaster died: start it again in place.</summary>
     RestartInPlace,
+
+    /// <summary>A planned switchover away from this leader: stop cleanly, publish the last position, release the key.</summary>
+    StepDown,
 }
 
 /// <summary>One decision and why, for the log and the REST status.</summary>

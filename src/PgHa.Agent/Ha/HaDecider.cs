@@ -10,7 +10,20 @@ namespace PgHa.Agent.Ha;
 /// </summary>
 internal static class HaDecider
 {
-    public static HaAction Decide(ClusterView view, LocalPostgres local, AgentOptions options)
+    public static HaAction Decide(ClusterView view, LocalPostgres local, AgentOptions options, DateTimeOffset now)
+    {
+        var action = DecideUnpaused(view, local, options, now);
+        if (!view.IsPaused)
+            return action;
+        // Maintenance mode: keep (or take back) the key of a running primary and follow explicit requests; change nothing else.
+        return action.Kind is HaActionKind.RenewLeadership or HaActionKind.StepDown or HaActionKind.None
+            || (action.Kind == HaActionKind.AcquireLeadership && local.Status == LocalPostgresStatus.RunningPrimary)
+            || (action.Kind == HaActionKind.AcquireLeadership && Request(view, now)?.Member == options.Name)
+            ? action
+            : new(HaActionKind.None, $"paused: would {action.Kind} ({action.Reason})", action.Leader);
+    }
+
+    private static HaAction DecideUnpaused(ClusterView view, LocalPostgres local, AgentOptions options, DateTimeOffset now)
     {
         var me = options.Name;
         var leader = view.Leader;
@@ -32,6 +45,9 @@ internal static class HaDecider
             case LocalPostgresStatus.Unreachable or LocalPostgresStatus.Stopped:
                 return new(HaActionKind.None, "server down and no leader: wait (a stopped node never races)");
 
+            case LocalPostgresStatus.RunningPrimary when iLead && Request(view, now) is { } request && request.Member != me
+                                                                && (request.Leader is null || request.Leader == me) && request.Member is not null:
+                return new(HaActionKind.StepDown, $"switchover requested: hand over to {request.Member}", request.Member);
             case LocalPostgresStatus.RunningPrimary when iLead:
                 return new(HaActionKind.RenewLeadership, "leader: renew the lease");
             case LocalPostgresStatus.RunningPrimary when leader is not null:
@@ -46,15 +62,36 @@ internal static class HaDecider
             case LocalPostgresStatus.RunningReplica when leader is not null:
                 return new(HaActionKind.None, $"replica of {leader}", leader);
             default:
-                return RaceOrWait(view, local, options);
+                return RaceOrWait(view, local, options, now);
         }
     }
 
+    /// <summary>A pending switchover or failover request whose named candidate is still a member.</summary>
+    private static FailoverRequest? Request(ClusterView view, DateTimeOffset now)
+        => view.FailoverRequest is { } request && !request.IsExpired(now) && (request.Member is null || view.Members.ContainsKey(request.Member)) ? request : null;
+
     /// <summary>No leader, and this node is a running replica: take part in the race only if no healthier candidate exists.</summary>
-    private static HaAction RaceOrWait(ClusterView view, LocalPostgres local, AgentOptions options)
+    private static HaAction RaceOrWait(ClusterView view, LocalPostgres local, AgentOptions options, DateTimeOffset now)
     {
+        if (Request(view, now) is { Member: { } designated } request)
+        {
+            if (designated != options.Name)
+                return new(HaActionKind.None, $"no leader: {designated} was chosen by a switchover or failover request");
+            // A switchover waits until this replica has replayed the old leader's shutdown checkpoint; an operator's failover does not.
+            if (request.Leader is not null && view.LeaderOptime is { } last && local.WalPosition < last)
+                return new(HaActionKind.None, $"chosen by a switchover: waiting to replay up to {last} (at {local.WalPosition})");
+            return new(HaActionKind.AcquireLeadership, "chosen by a switchover or failover request: take the key");
+        }
+
         if (options.NoFailover || options.FailoverPriority == 0)
             return new(HaActionKind.None, "no leader, and this member never fails over (nofailover)");
+        if (options.SynchronousMode)
+        {
+            return view.Sync?.SyncStandby == options.Name
+                ? new(HaActionKind.AcquireLeadership, "no leader, and this member is the synchronous standby: it has every acknowledged commit")
+                : new(HaActionKind.None, $"no leader; synchronous mode allows only the synchronous standby ({view.Sync?.SyncStandby ?? "none"}) to be promoted");
+        }
+
         if (view.LeaderOptime is { } known && known - local.WalPosition > options.MaximumLagOnFailover)
             return new(HaActionKind.None, $"no leader, but this replica is {known - local.WalPosition} bytes behind the last leader position (> {options.MaximumLagOnFailover}): not a candidate");
         foreach (var (name, peer) in view.Members)

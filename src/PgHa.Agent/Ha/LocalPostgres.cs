@@ -20,4 +20,8 @@ internal enum LocalPostgresStatus
 }
 
 /// <summary>The local node: its server's status, WAL position and timeline, and what it streams from.</summary>
-internal sealed record LocalPostgres(LocalPostgresStatus Status, long WalPosition = 0, int Timeline = 0, string? Upstream = null);
+internal sealed record LocalPostgres(LocalPostgresStatus Status, long WalPosition = 0, int Timeline = 0, string? Upstream = null)
+{
+    /// <summary>A replica's WAL receiver streams from its upstream.</summary>
+    public bool IsStreaming { get; init; }
+}

@@ -7,7 +7,7 @@ namespace PgHa.Agent.Postgres;
 /// Runs PostgreSQL's command-line tools, as <paramref name="osUser"/> when the agent runs as root (PostgreSQL
 /// refuses to run as root), within a time limit, and reports their output when they fail.
 /// </summary>
-internal sealed class CommandRunner(string binDirectory, string? osUser)
+internal sealed class CommandRunner(string binDirectory, string? osUser, string? password = null)
 {
     /// <summary>The OS user the tools run as, or <see langword="null"/> for the agent's own.</summary>
     public string? OsUser { get; } = osUser;
@@ -35,6 +35,8 @@ internal sealed class CommandRunner(string binDirectory, string? osUser)
 
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        if (password is not null)
+            start.Environment["PGPASSWORD"] = password; // not on the command line, where ps shows it
         start.UseShellExecute = false;
         start.RedirectStandardInput = true;
         start.RedirectStandardOutput = true;

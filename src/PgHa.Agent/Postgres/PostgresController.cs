@@ -18,7 +18,7 @@ internal sealed partial class PostgresController
     public PostgresController(AgentOptions options)
     {
         _options = options;
-        _tools = new CommandRunner(options.BinDirectory, Environment.IsPrivilegedProcess ? options.OsUser ?? "postgres" : options.OsUser);
+        _tools = new CommandRunner(options.BinDirectory, Environment.IsPrivilegedProcess ? options.OsUser ?? "postgres" : options.OsUser, options.SuperuserPassword);
         AgentOptionsValidator.TryParseAddress(options.Listen, out var host, out var port);
         (Host, Port) = (host, port);
     }
@@ -74,8 +74,14 @@ internal sealed partial class PostgresController
     }
 
     /// <summary>Starts the server and waits until it accepts connections (as a primary, or a hot standby).</summary>
-    public Task StartAsync(CancellationToken ct)
-        => _tools.RunAsync("pg_ctl", ["start", "-D", DataDirectory, "-w", "-t", Seconds(ToolTimeout), "-l", LogFile, "-o", $"-p {Port.ToString(CultureInfo.InvariantCulture)} -c listen_addresses={Host}"], ToolTimeout + TimeSpan.FromSeconds(5), ct);
+    public Task StartAsync(CancellationToken ct) => StartAsync(wait: true, ct);
+
+    /// <summary>
+    /// Starts the server; with <paramref name="wait"/> false, returns once the postmaster runs, so the HA loop keeps
+    /// renewing its lease while crash recovery runs (the server answers when it is done).
+    /// </summary>
+    public Task StartAsync(bool wait, CancellationToken ct)
+        => _tools.RunAsync("pg_ctl", ["start", "-D", DataDirectory, wait ? "-w" : "-W", "-t", Seconds(ToolTimeout), "-l", LogFile, "-o", $"-p {Port.ToString(CultureInfo.InvariantCulture)} -c listen_addresses={Host}"], ToolTimeout + TimeSpan.FromSeconds(5), ct);
 
     /// <summary>Stops the server: <c>fast</c> (roll back, checkpoint) or <c>immediate</c> (no checkpoint: a self-demotion that must be quick).</summary>
     public async Task StopAsync(bool immediate, CancellationToken ct)
@@ -98,40 +104,6 @@ internal sealed partial class PostgresController
 
     /// <summary>The server's log (pg_ctl's <c>-l</c>), next to the data directory.</summary>
     public string LogFile => Path.TrimEndingDirectorySeparator(DataDirectory) + ".log";
-
-    /// <summary>Asks the server for its role, WAL positions and timeline in one round trip.</summary>
-    public async Task<PostgresState> QueryStateAsync(CancellationToken ct)
-    {
-        const string sql = """
-            SELECT r.rec,
-                   CASE WHEN r.rec THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_flush_lsn() END - '0/0',
-                   pg_last_wal_receive_lsn() - '0/0',
-                   pg_last_wal_replay_lsn() - '0/0',
-                   CASE WHEN r.rec
-                        THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()))
-                        ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
-                   (SELECT system_identifier FROM pg_control_system()),
-                   CASE WHEN r.rec THEN pg_is_wal_replay_paused() ELSE false END
-            FROM (SELECT pg_is_in_recovery() AS rec) r
-            """;
-        var connection = new NpgsqlConnection(ConnectionString);
-        await using var _ = connection.ConfigureAwait(false);
-        await connection.OpenAsync(ct).ConfigureAwait(false);
-        var command = new NpgsqlCommand(sql, connection);
-        await using var __ = command.ConfigureAwait(false);
-        var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        await using var ___ = reader.ConfigureAwait(false);
-        await reader.ReadAsync(ct).ConfigureAwait(false);
-        long? Position(int i) => reader.IsDBNull(i) ? null : (long)reader.GetDecimal(i);
-        return new PostgresState(
-            IsPrimary: !reader.GetBoolean(0),
-            WalPosition: Position(1) ?? 0,
-            ReceivedPosition: Position(2),
-            ReplayedPosition: Position(3),
-            Timeline: reader.GetInt32(4),
-            SystemIdentifier: reader.GetInt64(5),
-            IsReplayPaused: reader.GetBoolean(6));
-    }
 
     internal static string Seconds(TimeSpan t) => ((int)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 

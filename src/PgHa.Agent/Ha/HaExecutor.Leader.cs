@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using PgHa.Agent.Dcs;
+using PgHa.Agent.Postgres;
+
+namespace PgHa.Agent.Ha;
+
+internal sealed partial class HaExecutor
+{
+    private readonly HashSet<string> _slotsMade = new(StringComparer.Ordinal);
+    private long _publishedOptime = -1;
+
+    /// <summary>The first member to win <c>initialize</c>: initdb, start, take the key, record the system identifier.</summary>
+    private async Task BootstrapAsync(CancellationToken ct)
+    {
+        if (!await dcs.TryClaimInitializationAsync(ct).ConfigureAwait(false))
+            return;
+        LogBootstrap(logger, options.Name);
+        try
+        {
+            await postgres.InitDbAsync(ct).ConfigureAwait(false);
+            await postgres.StartAsync(ct).ConfigureAwait(false);
+            if (!await dcs.TryAcquireLeaderAsync(ct).ConfigureAwait(false))
+                throw new InvalidOperationException("The leader key was taken while this member bootstrapped the cluster.");
+            fence.Arm(FenceAt(dcs.LeaseDeadline));
+            var state = await postgres.QueryStateAsync(ct).ConfigureAwait(false);
+            await dcs.CompleteInitializationAsync(state.SystemIdentifier, ct).ConfigureAwait(false);
+            await dcs.WriteAsync(dcs.Keys.Config, ConfigJson(), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LogBootstrapFailed(logger, ex.Message, ex);
+            fence.Disarm();
+            await postgres.StopAsync(immediate: true, CancellationToken.None).ConfigureAwait(false);
+            if (Directory.Exists(postgres.DataDirectory))
+                Directory.Delete(postgres.DataDirectory, recursive: true);
+            await dcs.ReleaseLeaderAsync(CancellationToken.None).ConfigureAwait(false);
+            await dcs.CancelInitializationAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Keeps the key. A definite loss (the lease or key is gone) demotes at once; a DCS error keeps the primary only
+    /// while the lease certainly has not run out, then demotes (the fence covers a loop too stuck to get there).
+    /// </summary>
+    private async Task RenewAsync(ClusterView view, ObservedPostgres observed, CancellationToken ct)
+    {
+        bool renewed;
+        try
+        {
+            renewed = await Bounded(dcs.RenewLeaderAsync, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (HaLoop.IsDcsFailure(ex, ct))
+        {
+            await OnDcsUnreachableAsync(observed, ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (!renewed)
+        {
+            LogLostKey(logger, options.Name);
+            await DemoteAsync(ct).ConfigureAwait(false);
+            await postgres.SetNoUpstreamAsync(ct).ConfigureAwait(false);
+            await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
+            return;
+        }
+
+        fence.Arm(FenceAt(dcs.LeaseDeadline));
+        await AfterRenewAsync(view, observed.State!, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The leader's housekeeping: its position for candidates, slots for every member, the synchronous standby, a finished request.</summary>
+    private async Task AfterRenewAsync(ClusterView view, PostgresState state, CancellationToken ct)
+    {
+        if (state.WalPosition != _publishedOptime)
+        {
+            await dcs.WriteLeaderOptimeAsync(state.WalPosition, ct).ConfigureAwait(false);
+            _publishedOptime = state.WalPosition;
+        }
+
+        await EnsureSlotsAsync(view, ct).ConfigureAwait(false);
+        LastReplication = await postgres.QueryReplicationAsync(ct).ConfigureAwait(false);
+        await sync.ManageAsync(view, state, LastReplication, ct).ConfigureAwait(false);
+        if (view.FailoverRequest is { } request && (request.Member == options.Name || request.IsExpired(clock.GetUtcNow())))
+            await dcs.WriteAsync(dcs.Keys.Failover, null, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Races for the key; the winner promotes (a replica) or simply goes on (a primary that had lost its key).</summary>
+    private async Task AcquireAsync(ClusterView view, LocalPostgres local, CancellationToken ct)
+    {
+        if (!await dcs.TryAcquireLeaderAsync(ct).ConfigureAwait(false))
+            return;
+        LogAcquired(logger, options.Name);
+        fence.Arm(FenceAt(dcs.LeaseDeadline));
+        if (local.Status == LocalPostgresStatus.RunningReplica)
+            await PromoteAsync(view, local, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Promotes this replica (it holds the key) and prepares the cluster to follow it.</summary>
+    private async Task PromoteAsync(ClusterView view, LocalPostgres local, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        fence.Arm(FenceAt(dcs.LeaseDeadline));
+        await sync.BeforePromoteAsync(ct).ConfigureAwait(false);
+        await postgres.PromoteAsync(ct).ConfigureAwait(false);
+        LogPromoted(logger, options.Name, local.Timeline, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        _slotsMade.Clear();
+        await EnsureSlotsAsync(view, ct).ConfigureAwait(false);
+        if (view.FailoverRequest?.Member == options.Name)
+            await dcs.WriteAsync(dcs.Keys.Failover, null, ct).ConfigureAwait(false);
+        await AppendHistoryAsync(view, ct).ConfigureAwait(false);
+        // pg_rewind reads the new timeline from the control file, which only a checkpoint updates: do it now for the
+        // old primary's rejoin, in the background so a large checkpoint cannot delay the next lease renewal.
+        _ = Task.Run(() => CheckpointAsync(CancellationToken.None), CancellationToken.None);
+    }
+
+    /// <summary>A planned switchover: clean stop (the standbys receive everything), publish the last position, release the key.</summary>
+    private async Task StepDownAsync(string? candidate, CancellationToken ct)
+    {
+        LogSteppingDown(logger, options.Name, candidate ?? "any replica");
+        await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);
+        var control = await postgres.ReadControlDataAsync(ct).ConfigureAwait(false);
+        await dcs.WriteLeaderOptimeAsync(control.CheckpointPosition, ct).ConfigureAwait(false);
+        fence.Disarm();
+        await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The leader's postmaster is down: start it again in place, keeping the key, for at most <c>PrimaryStartTimeout</c>.</summary>
+    private async Task RestartInPlaceAsync(LocalPostgres local, CancellationToken ct)
+    {
+        if (!await dcs.RenewLeaderAsync(ct).ConfigureAwait(false))
+        {
+            fence.Disarm();
+            await postgres.StopAsync(immediate: true, ct).ConfigureAwait(false);
+            return;
+        }
+
+        fence.Arm(FenceAt(dcs.LeaseDeadline));
+        _downSince ??= Stopwatch.GetTimestamp();
+        if (Since(_downSince.Value) > options.PrimaryStartTimeout)
+        {
+            LogRestartGaveUp(logger, options.Name, options.PrimaryStartTimeout.TotalSeconds);
+            await postgres.StopAsync(immediate: true, ct).ConfigureAwait(false);
+            fence.Disarm();
+            await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
+            _downSince = null;
+            return;
+        }
+
+        if (local.Status == LocalPostgresStatus.Stopped)
+        {
+            LogRestarting(logger, options.Name);
+            await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops taking writes now: an immediate stop (no checkpoint, no waiting for clients).</summary>
+    private async Task DemoteAsync(CancellationToken ct)
+    {
+        await postgres.StopAsync(immediate: true, ct).ConfigureAwait(false);
+        fence.Disarm();
+        _publishedOptime = -1;
+    }
+
+    /// <summary>Creates a replication slot for every other member, so a replica that falls behind or restarts still finds its WAL.</summary>
+    private async Task EnsureSlotsAsync(ClusterView view, CancellationToken ct)
+    {
+        foreach (var member in view.Members.Keys)
+        {
+            if (member == options.Name || _slotsMade.Contains(member))
+                continue;
+            await postgres.EnsureSlotAsync(PostgresController.SlotNameFor(member), ct).ConfigureAwait(false);
+            _slotsMade.Add(member);
+        }
+    }
+
+    /// <summary>Appends the timeline switch to the <c>history</c> key: <c>[timeline, switch position, reason, time, new leader]</c>, as Patroni.</summary>
+    private async Task AppendHistoryAsync(ClusterView view, CancellationToken ct)
+    {
+        try
+        {
+            var state = await postgres.QueryStateAsync(ct).ConfigureAwait(false);
+            var file = await postgres.ReadServerFileAsync($"pg_wal/{state.Timeline:X8}.history", ct).ConfigureAwait(false);
+            var last = file?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => !l.StartsWith('#'));
+            var fields = last?.Split('\t', 3);
+            if (fields is not { Length: >= 2 })
+                return;
+            var history = (view.History is { } json ? JsonNode.Parse(json) as JsonArray : null) ?? [];
+            history.Add(new JsonArray(
+                int.Parse(fields[0], CultureInfo.InvariantCulture),
+                Lsn.Parse(fields[1]),
+                fields.Length > 2 ? fields[2] : "",
+                clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture),
+                options.Name));
+            await dcs.WriteAsync(dcs.Keys.History, history.ToJsonString(), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or Npgsql.NpgsqlException)
+        {
+            LogHistoryFailed(logger, ex.Message);
+        }
+    }
+
+    private async Task CheckpointAsync(CancellationToken ct)
+    {
+        try
+        {
+            await postgres.ExecuteAsync("CHECKPOINT", ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException)
+        {
+            LogHistoryFailed(logger, "post-promotion checkpoint: " + ex.Message);
+        }
+    }
+
+    private string ConfigJson() => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["ttl"] = (int)options.Ttl.TotalSeconds,
+        ["loop_wait"] = options.LoopWait.TotalSeconds,
+        ["retry_timeout"] = options.RetryTimeout.TotalSeconds,
+        ["maximum_lag_on_failover"] = options.MaximumLagOnFailover,
+        ["synchronous_mode"] = options.SynchronousMode,
+    });
+
+    private async Task<T> Bounded<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.RetryTimeout);
+        return await call(timeout.Token).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 510, Level = LogLevel.Information, Message = "{Member} won the initialize race: bootstrapping the cluster")]
+    private static partial void LogBootstrap(ILogger logger, string member);
+
+    [LoggerMessage(EventId = 511, Level = LogLevel.Error, Message = "Bootstrap failed, letting another member try: {Reason}")]
+    private static partial void LogBootstrapFailed(ILogger logger, string reason, Exception ex);
+
+    [LoggerMessage(EventId = 512, Level = LogLevel.Warning, Message = "{Member} lost the leader key: demoting now")]
+    private static partial void LogLostKey(ILogger logger, string member);
+
+    [LoggerMessage(EventId = 513, Level = LogLevel.Information, Message = "{Member} took the leader key")]
+    private static partial void LogAcquired(ILogger logger, string member);
+
+    [LoggerMessage(EventId = 514, Level = LogLevel.Information, Message = "{Member} promoted (was on timeline {Timeline}) in {Milliseconds:0} ms")]
+    private static partial void LogPromoted(ILogger logger, string member, int timeline, double milliseconds);
+
+    [LoggerMessage(EventId = 515, Level = LogLevel.Information, Message = "{Member} steps down for {Candidate}")]
+    private static partial void LogSteppingDown(ILogger logger, string member, string candidate);
+
+    [LoggerMessage(EventId = 516, Level = LogLevel.Error, Message = "{Member}: PostgreSQL did not come back within {Seconds} s: giving the leader key up")]
+    private static partial void LogRestartGaveUp(ILogger logger, string member, double seconds);
+
+    [LoggerMessage(EventId = 517, Level = LogLevel.Warning, Message = "{Member} leads but PostgreSQL is down: starting it in place")]
+    private static partial void LogRestarting(ILogger logger, string member);
+
+    [LoggerMessage(EventId = 518, Level = LogLevel.Warning, Message = "Timeline history or checkpoint: {Reason}")]
+    private static partial void LogHistoryFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using PgHa.Agent.Dcs;
+
+namespace PgHa.Agent.Ha;
+
+internal sealed partial class HaExecutor
+{
+    /// <summary>A new member: clone the leader and start streaming from it.</summary>
+    private async Task CloneAsync(ClusterView view, string leader, CancellationToken ct)
+    {
+        var (host, port) = AddressOf(view, leader);
+        LogCloning(logger, options.Name, leader);
+        await postgres.CloneAsync(host, port, ct).ConfigureAwait(false);
+        await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
+        _startedAt = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>A stopped server (or one still starting) while another member leads.</summary>
+    private async Task StartAsReplicaAsync(ClusterView view, string leader, LocalPostgres local, CancellationToken ct)
+    {
+        if (local.Status == LocalPostgresStatus.Unreachable)
+        {
+            // Started and still in recovery; give it time, but not forever.
+            _startedAt ??= Stopwatch.GetTimestamp();
+            if (Since(_startedAt.Value) > options.PrimaryStartTimeout * 3)
+            {
+                LogStartTimedOut(logger, options.Name);
+                await postgres.StopAsync(immediate: true, ct).ConfigureAwait(false);
+                _startedAt = null;
+            }
+
+            return;
+        }
+
+        await RejoinAsync(view, leader, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Brings this stopped node back under <paramref name="leader"/>: pg_rewind if it was a primary (a no-op when it has
+    /// nothing the leader lacks), a fresh clone if that fails, then start streaming.
+    /// </summary>
+    private async Task RejoinAsync(ClusterView view, string leader, CancellationToken ct)
+    {
+        var (host, port) = AddressOf(view, leader);
+        var control = await postgres.ReadControlDataAsync(ct).ConfigureAwait(false);
+        var leaderTimeline = view.Members.TryGetValue(leader, out var status) ? status.Timeline ?? 0 : 0;
+        if (control.WasPrimary || leaderTimeline > control.CheckpointTimeline)
+        {
+            var rewound = await postgres.RewindAsync(host, port, ct).ConfigureAwait(false);
+            var output = postgres.LastRewindOutput ?? "";
+            if (rewound && output.Contains("same timeline", StringComparison.Ordinal) && leaderTimeline > control.CheckpointTimeline)
+            {
+                // The new leader has not checkpointed since its promotion, so pg_rewind cannot see the fork yet. Retry next cycle.
+                LogRewindWaits(logger, options.Name, leader);
+                return;
+            }
+
+            if (!rewound)
+            {
+                LogRewindFailed(logger, options.Name, output.Trim());
+                await CloneAsync(view, leader, ct).ConfigureAwait(false);
+                return;
+            }
+
+            LogRewound(logger, options.Name, leader);
+        }
+
+        await postgres.SetUpstreamAsync(host, port, ct).ConfigureAwait(false);
+        await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
+        _startedAt = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>A running replica that streams from someone other than the leader: repoint it (a reload, no restart).</summary>
+    private async Task FollowAsync(ClusterView view, string leader, CancellationToken ct)
+    {
+        var (host, port) = AddressOf(view, leader);
+        LogFollowing(logger, options.Name, leader);
+        await postgres.RepointAsync(host, port, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A replica that follows the leader but cannot stream (it holds WAL the leader never had): stop, rewind, start.</summary>
+    private async Task RewindIfNotStreamingAsync(ClusterView view, HaAction action, LocalPostgres local, CancellationToken ct)
+    {
+        if (local.Status != LocalPostgresStatus.RunningReplica || local.IsStreaming || action.Leader is null || local.Upstream != action.Leader || view.IsPaused)
+            return;
+        _notStreamingSince ??= Stopwatch.GetTimestamp();
+        if (Since(_notStreamingSince.Value) < NotStreamingLimit)
+            return;
+        LogNotStreaming(logger, options.Name, action.Leader, NotStreamingLimit.TotalSeconds);
+        _notStreamingSince = null;
+        await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);
+        var (host, port) = AddressOf(view, action.Leader);
+        if (!await postgres.RewindAsync(host, port, ct).ConfigureAwait(false))
+        {
+            await CloneAsync(view, action.Leader, ct).ConfigureAwait(false);
+            return;
+        }
+
+        await postgres.SetUpstreamAsync(host, port, ct).ConfigureAwait(false);
+        await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>An operator's restart or reinitialise, asked through the REST API.</summary>
+    public async Task HandleRequestAsync(OperatorRequestKind kind, TaskCompletionSource<string> completion, ClusterView view, LocalPostgres local, CancellationToken ct)
+    {
+        try
+        {
+            switch (kind)
+            {
+                case OperatorRequestKind.Restart:
+                    await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);
+                    await postgres.StartAsync(ct).ConfigureAwait(false);
+                    completion.TrySetResult("restarted successfully");
+                    break;
+                case OperatorRequestKind.Reinitialize when view.Leader is null:
+                    completion.TrySetResult("Cluster has no leader, can not reinitialize");
+                    break;
+                case OperatorRequestKind.Reinitialize when view.Leader == options.Name:
+                    completion.TrySetResult("I am the leader, can not reinitialize");
+                    break;
+                case OperatorRequestKind.Reinitialize:
+                    fence.Disarm();
+                    await postgres.StopAsync(immediate: true, ct).ConfigureAwait(false);
+                    await CloneAsync(view, view.Leader, ct).ConfigureAwait(false);
+                    completion.TrySetResult("reinitialize started");
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            completion.TrySetException(ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 520, Level = LogLevel.Information, Message = "{Member}: cloning the leader {Leader}")]
+    private static partial void LogCloning(ILogger logger, string member, string leader);
+
+    [LoggerMessage(EventId = 521, Level = LogLevel.Warning, Message = "{Member}: PostgreSQL did not finish starting in time: stopping it to try again")]
+    private static partial void LogStartTimedOut(ILogger logger, string member);
+
+    [LoggerMessage(EventId = 522, Level = LogLevel.Information, Message = "{Member}: waiting for the new leader {Leader} to checkpoint before pg_rewind")]
+    private static partial void LogRewindWaits(ILogger logger, string member, string leader);
+
+    [LoggerMessage(EventId = 523, Level = LogLevel.Warning, Message = "{Member}: pg_rewind failed, cloning again: {Output}")]
+    private static partial void LogRewindFailed(ILogger logger, string member, string output);
+
+    [LoggerMessage(EventId = 524, Level = LogLevel.Information, Message = "{Member}: rewound onto {Leader}'s timeline")]
+    private static partial void LogRewound(ILogger logger, string member, string leader);
+
+    [LoggerMessage(EventId = 525, Level = LogLevel.Information, Message = "{Member}: now following {Leader}")]
+    private static partial void LogFollowing(ILogger logger, string member, string leader);
+
+    [LoggerMessage(EventId = 526, Level = LogLevel.Warning, Message = "{Member}: not streaming from {Leader} for {Seconds} s: rewinding")]
+    private static partial void LogNotStreaming(ILogger logger, string member, string leader, double seconds);
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using PgHa.Agent.Configuration;
+using PgHa.Agent.Dcs;
+using PgHa.Agent.Postgres;
+
+namespace PgHa.Agent.Ha;
+
+/// <summary>The local server as one cycle found it, and how it is published to the DCS.</summary>
+internal sealed record ObservedPostgres(LocalPostgresStatus Status, PostgresState? State, string StateName)
+{
+    /// <summary>The decider's input: the upstream mapped from <c>host:port</c> to the member with that connection address.</summary>
+    public LocalPostgres ToLocal(ClusterView view)
+    {
+        string? upstream = null;
+        if (State?.Upstream is { } address)
+            upstream = view.Members.FirstOrDefault(m => HostAndPort(m.Value.ConnUrl) == address).Key ?? address;
+        return new LocalPostgres(Status, State?.WalPosition ?? 0, State?.Timeline ?? 0, upstream) { IsStreaming = State?.IsStreaming ?? false };
+    }
+
+    public MemberStatus ToMemberStatus(AgentOptions options)
+    {
+        var tags = new Dictionary<string, object>(StringComparer.Ordinal);
+        if (options.NoFailover)
+            tags["nofailover"] = true;
+        if (options.NoLoadBalance)
+            tags["noloadbalance"] = true;
+        if (options.FailoverPriority != 1)
+            tags["failover_priority"] = options.FailoverPriority;
+        return new MemberStatus
+        {
+            ConnUrl = $"postgres://{options.ConnectAddress ?? options.Listen}/postgres",
+            ApiUrl = $"http://{options.RestConnectAddress ?? options.RestListen}/patroni",
+            State = StateName,
+            Role = Status switch
+            {
+                LocalPostgresStatus.RunningPrimary => "primary",
+                LocalPostgresStatus.RunningReplica => "replica",
+                LocalPostgresStatus.NotInitialized => "uninitialized",
+                _ => "unknown",
+            },
+            XlogLocation = State?.WalPosition,
+            ReceiveLsn = State?.ReceivedPosition,
+            ReplayLsn = State?.ReplayedPosition,
+            Timeline = State?.Timeline,
+            ReplicationState = State is { IsPrimary: false } s ? (s.IsStreaming ? "streaming" : "in archive recovery") : null,
+            Tags = tags.Count > 0 ? tags : null,
+        };
+    }
+
+    /// <summary><c>postgres://host:port/db</c> → <c>host:port</c>.</summary>
+    public static string? HostAndPort(string? connUrl)
+        => Uri.TryCreate(connUrl, UriKind.Absolute, out var uri) ? string.Create(CultureInfo.InvariantCulture, $"{uri.Host}:{(uri.Port > 0 ? uri.Port : 5432)}") : null;
+}
