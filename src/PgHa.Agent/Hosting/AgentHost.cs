@@ -47,8 +47,11 @@ internal static class AgentHost
     public static AgentOptions Bind(IConfiguration configuration)
     {
         var options = new AgentOptions();
-        configuration.GetSection(Section).Bind(options);
-        // "a,b,c" in one value (handy in an environment variable) is a list too.
+        var section = configuration.GetSection(Section);
+        section.Bind(options);
+        // "a,b,c" in one value (handy in an environment variable or on the command line) is a list too.
+        if (section["EtcdEndpoints"] is { Length: > 0 } joined)
+            options.EtcdEndpoints = [joined];
         options.EtcdEndpoints = options.EtcdEndpoints.SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         return options;
     }

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace PgHa.Agent.Tests.Harness;
+
+/// <summary>One database node under test: a real pgha-agent process (which runs its own PostgreSQL), its ports and its log.</summary>
+public sealed class AgentNode
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(40) };
+    private readonly Func<AgentNode, IReadOnlyList<string>> _arguments;
+    private Process? _agent;
+    private StreamWriter? _log;
+
+    internal AgentNode(string name, string dataDirectory, int pgPort, int restPort, Func<AgentNode, IReadOnlyList<string>> arguments)
+    {
+        (Name, DataDirectory, PgPort, RestPort, _arguments) = (name, dataDirectory, pgPort, restPort, arguments);
+    }
+
+    public string Name { get; }
+
+    public string DataDirectory { get; }
+
+    public int PgPort { get; }
+
+    public int RestPort { get; }
+
+    public Uri RestUrl => new($"http://127.0.0.1:{RestPort.ToString(CultureInfo.InvariantCulture)}");
+
+    public string LogFile => Path.Combine(Path.GetDirectoryName(DataDirectory)!, "agent.log");
+
+    public string ConnectionString => $"Host=127.0.0.1;Port={PgPort};Username=postgres;Database=postgres;Pooling=false;Timeout=3;Command Timeout=10";
+
+    public int? AgentPid => _agent is { HasExited: false } a ? a.Id : null;
+
+    /// <summary>The agent exited although the test did not stop or kill it (a crash or a refused configuration).</summary>
+    public bool ExitedUnexpectedly => _expectedRunning && _agent is { HasExited: true };
+
+    private bool _expectedRunning;
+
+    /// <summary>Starts the agent process (a second start after a kill reuses the data directory: a rejoin).</summary>
+    public void Start()
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(typeof(PgHa.Agent.Hosting.AgentHost).Assembly.Location);
+        foreach (var argument in _arguments(this))
+            start.ArgumentList.Add(argument);
+        _log ??= new StreamWriter(LogFile, append: true) { AutoFlush = true };
+        _log.WriteLine($"---- agent start {DateTime.UtcNow:O}");
+        _agent = Process.Start(start)!;
+        _expectedRunning = true;
+        var log = _log;
+        _agent.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _agent.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine("ERR " + e.Data); };
+        _agent.BeginOutputReadLine();
+        _agent.BeginErrorReadLine();
+    }
+
+    /// <summary>Node loss: SIGKILL of the agent, its watchdog and every PostgreSQL process of this node, at once.</summary>
+    public void KillNode()
+    {
+        KillAgent();
+        KillPostmaster();
+    }
+
+    /// <summary>SIGKILL of the agent and its children (the watchdog), leaving PostgreSQL running.</summary>
+    public void KillAgent()
+    {
+        _expectedRunning = false;
+        if (_agent is { HasExited: false } agent)
+        {
+            agent.Kill(entireProcessTree: true);
+            agent.WaitForExit(5000);
+        }
+    }
+
+    /// <summary>SIGKILL of the postmaster and its backends (a crash), leaving the agent running.</summary>
+    public void KillPostmaster()
+    {
+        if (PostmasterPid() is { } pid)
+        {
+            try
+            {
+                using var postmaster = Process.GetProcessById(pid);
+                postmaster.Kill(entireProcessTree: true);
+                postmaster.WaitForExit(5000);
+            }
+            catch (ArgumentException)
+            {
+            }
+        }
+    }
+
+    /// <summary>SIGSTOP of the agent process only (its watchdog and PostgreSQL keep running).</summary>
+    public void FreezeAgent() => Signal("STOP");
+
+    public void ThawAgent() => Signal("CONT");
+
+    /// <summary>A clean stop (SIGTERM), as systemd would: a leader hands over first.</summary>
+    public async Task StopAsync()
+    {
+        _expectedRunning = false;
+        Signal("TERM");
+        if (_agent is { } agent)
+            await agent.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));
+    }
+
+    public int? PostmasterPid()
+    {
+        var file = Path.Combine(DataDirectory, "postmaster.pid");
+        try
+        {
+            var first = File.Exists(file) ? File.ReadLines(file).FirstOrDefault() : null;
+            return int.TryParse(first, CultureInfo.InvariantCulture, out var pid) && Directory.Exists($"/proc/{pid}") ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>GET on the REST API: status code and JSON body.</summary>
+    public async Task<(int Code, JsonNode? Body)> GetAsync(string path)
+    {
+        try
+        {
+            using var response = await Http.GetAsync(new Uri(RestUrl, path));
+            var text = await response.Content.ReadAsStringAsync();
+            return ((int)response.StatusCode, text.Length > 0 && text[0] is '{' or '[' ? JsonNode.Parse(text) : JsonValue.Create(text));
+        }
+        catch (HttpRequestException)
+        {
+            return (0, null);
+        }
+    }
+
+    /// <summary>POST a JSON body to the REST API: status code and text.</summary>
+    public async Task<(int Code, string Text)> PostAsync(string path, object? body, string? token = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(RestUrl, path)) { Content = JsonContent.Create(body ?? new { }) };
+        if (token is not null)
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await Http.SendAsync(request);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The last lines of the agent's log, for failure messages.</summary>
+    public string LogTail(int lines = 40)
+    {
+        lock (_log ?? new object())
+        {
+            try
+            {
+                using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var reader = new StreamReader(stream);
+                var all = reader.ReadToEnd().Split('\n');
+                return $"--- {Name} agent log ---\n" + string.Join('\n', all.TakeLast(lines));
+            }
+            catch (IOException)
+            {
+                return $"--- {Name}: no log ---";
+            }
+        }
+    }
+
+    internal void DisposeProcess()
+    {
+        if (_agent is { HasExited: false } agent)
+        {
+            Signal("CONT");
+            agent.Kill(entireProcessTree: true);
+        }
+
+        KillPostmaster();
+        _agent?.Dispose();
+        _log?.Dispose();
+    }
+
+    private void Signal(string signal)
+    {
+        if (_agent is { HasExited: false } agent)
+            Process.Start("kill", [$"-{signal}", agent.Id.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
+    }
+
+    public override string ToString() => Name;
+}
