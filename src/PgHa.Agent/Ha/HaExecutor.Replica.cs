@@ -11,6 +11,7 @@ internal sealed partial class HaExecutor
     {
         var (host, port) = AddressOf(view, leader);
         LogCloning(logger, options.Name, leader);
+        await postgres.StopAsync(immediate: true, ct).ConfigureAwait(false);
         await postgres.CloneAsync(host, port, ct).ConfigureAwait(false);
         await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
         _startedAt = Stopwatch.GetTimestamp();

@@ -25,11 +25,24 @@ internal sealed partial class PostgresController
     /// Points this (stopped) node at a new upstream: <c>primary_conninfo</c>, its slot, <c>recovery_target_timeline = latest</c>
     /// in <c>postgresql.auto.conf</c>, and <c>standby.signal</c>. Takes effect at the next start.
     /// </summary>
-    public Task SetUpstreamAsync(string upstreamHost, int upstreamPort, CancellationToken ct)
-        => WriteStandbySettingsAsync(ReplicationConnInfo(upstreamHost, upstreamPort), ct);
+    public async Task SetUpstreamAsync(string upstreamHost, int upstreamPort, CancellationToken ct)
+    {
+        await WriteStandbySettingsAsync(ReplicationConnInfo(upstreamHost, upstreamPort), ct).ConfigureAwait(false);
+        File.Delete(DemotedMarker);
+    }
 
-    /// <summary>Makes this (stopped) node a standby that streams from nobody: a demoted primary that cannot reach the DCS still serves reads.</summary>
-    public Task SetNoUpstreamAsync(CancellationToken ct) => WriteStandbySettingsAsync(null, ct);
+    /// <summary>
+    /// Makes this (stopped) former primary a standby that streams from nobody, so it still serves reads while it
+    /// cannot tell who leads. It is marked as demoted: it may hold WAL the next leader lacks, so it rewinds before following.
+    /// </summary>
+    public async Task SetNoUpstreamAsync(CancellationToken ct)
+    {
+        await WriteStandbySettingsAsync(null, ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(DemotedMarker, "", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A file next to the data directory (not in it: pg_rewind and pg_basebackup would copy or remove it).</summary>
+    private string DemotedMarker => Path.TrimEndingDirectorySeparator(DataDirectory) + ".demoted";
 
     /// <summary>Points this running replica at a new upstream without a restart (PostgreSQL 13+ reloads <c>primary_conninfo</c>).</summary>
     public async Task RepointAsync(string upstreamHost, int upstreamPort, CancellationToken ct)

@@ -111,6 +111,7 @@ internal sealed partial class PostgresController
             .GroupBy(parts => parts[0].Trim(), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First()[1].Trim(), StringComparer.Ordinal);
         return new ControlData(
+            File.Exists(Path.Combine(DataDirectory, "standby.signal")) && !File.Exists(DemotedMarker),
             fields.GetValueOrDefault("Database cluster state", ""),
             Lsn.Parse(fields.GetValueOrDefault("Latest checkpoint location", "0/0")),
             int.TryParse(fields.GetValueOrDefault("Latest checkpoint's TimeLineID"), System.Globalization.CultureInfo.InvariantCulture, out var tli) ? tli : 0);
@@ -121,8 +122,11 @@ internal sealed partial class PostgresController
 internal sealed record ReplicationPeer(string ApplicationName, string State, string SyncState, long? FlushPosition, string User, string? ClientAddress);
 
 /// <summary>The few fields of <c>pg_controldata</c> the agent needs.</summary>
-internal sealed record ControlData(string State, long CheckpointPosition, int CheckpointTimeline)
+internal sealed record ControlData(bool IsStandby, string State, long CheckpointPosition, int CheckpointTimeline)
 {
-    /// <summary>The server was a primary when it stopped (cleanly or not), so it may hold WAL the new leader lacks.</summary>
-    public bool WasPrimary => State is "in production" or "shut down" or "in crash recovery" or "shutting down";
+    /// <summary>
+    /// The server was a primary when it stopped (cleanly or not), so it may hold WAL the new leader lacks. A fresh
+    /// clone's control file also says "in production" (copied from its source); its standby.signal tells them apart.
+    /// </summary>
+    public bool WasPrimary => !IsStandby && State is "in production" or "shut down" or "in crash recovery" or "shutting down";
 }

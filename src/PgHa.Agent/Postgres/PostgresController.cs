@@ -80,8 +80,15 @@ internal sealed partial class PostgresController
     /// Starts the server; with <paramref name="wait"/> false, returns once the postmaster runs, so the HA loop keeps
     /// renewing its lease while crash recovery runs (the server answers when it is done).
     /// </summary>
-    public Task StartAsync(bool wait, CancellationToken ct)
-        => _tools.RunAsync("pg_ctl", ["start", "-D", DataDirectory, wait ? "-w" : "-W", "-t", Seconds(ToolTimeout), "-l", LogFile, "-o", $"-p {Port.ToString(CultureInfo.InvariantCulture)} -c listen_addresses={Host}"], ToolTimeout + TimeSpan.FromSeconds(5), ct);
+    public async Task StartAsync(bool wait, CancellationToken ct)
+    {
+        await _tools.RunAsync("pg_ctl", ["start", "-D", DataDirectory, wait ? "-w" : "-W", "-t", Seconds(ToolTimeout), "-l", LogFile, "-o", $"-p {Port.ToString(CultureInfo.InvariantCulture)} -c listen_addresses={Host}"], ToolTimeout + TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+        // Without -w pg_ctl returns before the postmaster writes its pid file; until then the server looks stopped,
+        // and the next cycle must not take it for one (and, say, rewind under a starting server).
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        for (var i = 0; i < 100 && !File.Exists(pidFile); i++)
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
+    }
 
     /// <summary>Stops the server: <c>fast</c> (roll back, checkpoint) or <c>immediate</c> (no checkpoint: a self-demotion that must be quick).</summary>
     public async Task StopAsync(bool immediate, CancellationToken ct)

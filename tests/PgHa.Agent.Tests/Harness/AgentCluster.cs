@@ -112,6 +112,24 @@ public sealed class AgentCluster : IAsyncDisposable
         return this[view.Leader!];
     }
 
+    /// <summary>Runs <c>pgha-agent ctl &lt;arguments&gt;</c> against this cluster: exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> CtlAsync(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(typeof(PgHa.Agent.Hosting.AgentHost).Assembly.Location);
+        start.ArgumentList.Add("ctl");
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.ArgumentList.Add($"--PgHa:Agent:Scope={Scope}");
+        start.ArgumentList.Add($"--PgHa:Agent:EtcdEndpoints={string.Join(',', Etcd.Endpoints)}");
+        start.ArgumentList.Add($"--PgHa:Agent:RestToken={Token}");
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await output + await error);
+    }
+
     /// <summary>Every agent's log tail.</summary>
     public string Logs() => string.Join("\n", Nodes.Select(n => n.LogTail()));
 
