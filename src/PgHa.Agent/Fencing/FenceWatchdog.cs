@@ -20,8 +20,17 @@ internal static partial class FenceWatchdog
     public static async Task<int> RunAsync(string dataDirectory)
     {
         long? deadline = null;
-        var input = Console.In;
-        var line = input.ReadLineAsync();
+        // Console.In reads synchronously even through ReadLineAsync: a blocked read would stop the countdown, so a
+        // thread of its own reads and this loop waits for either a line or the deadline.
+        var lines = System.Threading.Channels.Channel.CreateUnbounded<string?>();
+        var reader = new Thread(() =>
+        {
+            while (Console.In.ReadLine() is { } read)
+                lines.Writer.TryWrite(read);
+            lines.Writer.TryWrite(null);
+        }) { IsBackground = true, Name = "watchdog stdin" };
+        reader.Start();
+        var line = lines.Reader.ReadAsync().AsTask();
         while (true)
         {
             var wait = deadline is { } d ? Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), d) : Timeout.InfiniteTimeSpan;
@@ -53,7 +62,7 @@ internal static partial class FenceWatchdog
                 deadline = null;
             else if (command.StartsWith("arm ", StringComparison.Ordinal) && long.TryParse(command.AsSpan(4), CultureInfo.InvariantCulture, out var at))
                 deadline = at;
-            line = input.ReadLineAsync();
+            line = lines.Reader.ReadAsync().AsTask();
         }
     }
 

@@ -81,6 +81,7 @@ internal sealed partial class HaLoop(
         {
             LogDcsUnreachable(logger, ex.Message);
             await executor.OnDcsUnreachableAsync(observed, ct).ConfigureAwait(false);
+            observed = await ObserveAsync(ct).ConfigureAwait(false); // the server may have been demoted just now
             Publish(null, observed, new HaAction(HaActionKind.None, "DCS unreachable: " + ex.Message), dcsSeen: false);
             return;
         }
@@ -105,6 +106,8 @@ internal sealed partial class HaLoop(
             LogDecision(logger, options.Name, decision);
         _lastDecision = decision;
         await executor.ExecuteAsync(action, view, observed, local, ct).ConfigureAwait(false);
+        if (action.Kind != HaActionKind.None)
+            observed = await ObserveAsync(ct).ConfigureAwait(false); // publish what the action made of the server, not what it was
         Publish(view, observed, action, dcsSeen: true);
     }
 

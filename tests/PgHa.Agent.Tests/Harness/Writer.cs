@@ -17,7 +17,8 @@ internal sealed class Writer : IAsyncDisposable
     public Writer(AgentCluster cluster, int? onlyPort = null)
     {
         var hosts = string.Join(',', cluster.Nodes.Where(n => onlyPort is null || n.PgPort == onlyPort).Select(n => $"127.0.0.1:{n.PgPort}"));
-        ConnectionString = $"Host={hosts};Username=postgres;Database=postgres;Pooling=false;Timeout=2;Command Timeout=5;Target Session Attributes=read-write;Host Recheck Seconds=0";
+        ConnectionString = $"Host={hosts};Username=postgres;Database=postgres;Pooling=false;Timeout=2;Command Timeout=5"
+            + (onlyPort is null ? ";Target Session Attributes=read-write;Host Recheck Seconds=0" : "");
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
@@ -44,14 +45,14 @@ internal sealed class Writer : IAsyncDisposable
                 await insert.ExecuteNonQueryAsync(ct);
                 Acknowledged.Enqueue((next, connection.Port, Stopwatch.GetTimestamp()));
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or IOException && !ct.IsCancellationRequested)
+            catch (Exception) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
             {
                 Interlocked.Increment(ref Failures);
                 await Task.Delay(20, CancellationToken.None);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
             }
         }
     }
