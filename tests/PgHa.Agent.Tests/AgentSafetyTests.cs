@@ -55,6 +55,8 @@ public sealed class AgentSafetyTests
         Assert.True(await leader.ScalarAsync<bool>("SELECT pg_is_in_recovery()")); // still serves reads
 
         await cluster.Etcd.Members[0].StartAsync();
+        // etcd extends leases across its own restart, so the old keys may still stand: wait for the servers, not the keys.
+        await Poll.UntilAsync(async () => await WritableNodesAsync(cluster) == 1, cluster, TimeSpan.FromSeconds(30), "one writable node again");
         await cluster.WaitForHealthyAsync();
         Assert.Equal(1, await WritableNodesAsync(cluster));
     }

@@ -60,6 +60,20 @@ public sealed class EtcdDcsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_restarted_leader_agent_moves_its_living_key_to_its_new_session_and_others_still_cannot()
+    {
+        var before = Member("node1");
+        Assert.True(await before.TryAcquireLeaderAsync(default));
+
+        var after = Member("node1"); // the same member after an agent restart: no lease of its own yet
+        Assert.True(await after.RenewLeaderAsync(default));
+        await before.CloseSessionAsync(default); // the old session's lease goes; the key now hangs on the new one
+        Assert.Equal("node1", (await after.LoadAsync(default)).Leader);
+        Assert.True(await after.RenewLeaderAsync(default));
+        Assert.False(await Member("node2").RenewLeaderAsync(default));
+    }
+
+    [Fact]
     public async Task Touching_the_member_key_keeps_the_session_and_leadership_alive()
     {
         var node1 = Member("node1");

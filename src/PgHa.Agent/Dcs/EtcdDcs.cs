@@ -43,21 +43,26 @@ internal sealed partial class EtcdDcs(EtcdClient etcd, DcsKeys keys, string memb
         => WithLeaseAsync(lease => etcd.CreateAsync(Keys.Leader, MemberName, lease, ct), ct);
 
     /// <summary>
-    /// Renews leadership: a keepalive of the session lease, then a check that the leader key is still ours on that
-    /// lease. <see langword="false"/> means this member is no longer (or cannot prove it is) the leader and must
-    /// stop taking writes.
+    /// Renews leadership: a keepalive of the session lease, then a check that the leader key is still ours.
+    /// <see langword="false"/> means this member is no longer (or cannot prove it is) the leader and must stop taking
+    /// writes. A key that names this member on another lease (the agent restarted while its old lease lived on) is
+    /// moved to the current lease with a compare-on-value transaction, as Patroni does: nobody else can hold it meanwhile.
     /// </summary>
     public async Task<bool> RenewLeaderAsync(CancellationToken ct)
     {
-        if (_lease == 0 || !await KeepAliveAsync(ct).ConfigureAwait(false))
+        if (_lease != 0 && !await KeepAliveAsync(ct).ConfigureAwait(false))
         {
             LogLeaseLost(logger, MemberName);
             _lease = 0;
             return false;
         }
 
+        if (_lease == 0)
+            await GrantAsync(ct).ConfigureAwait(false);
         var leader = await etcd.GetAsync(Keys.Leader, ct).ConfigureAwait(false);
-        return leader is not null && EtcdClient.Text(leader.Value) == MemberName && leader.Lease == _lease;
+        if (leader is null || EtcdClient.Text(leader.Value) != MemberName)
+            return false;
+        return leader.Lease == _lease || await etcd.ReplaceAsync(Keys.Leader, MemberName, MemberName, _lease, ct).ConfigureAwait(false);
     }
 
     /// <summary>The leader publishes its WAL position (no lease: it must outlive the leader, so candidates can tell how far behind they are).</summary>

@@ -31,11 +31,11 @@ internal sealed class AgentState(string memberName)
     public void Publish(AgentSnapshot snapshot) => Volatile.Write(ref _current, snapshot);
 
     /// <summary>
-    /// This member leads: the DCS named it leader at the last read and its lease cannot have expired since (Patroni's
-    /// <c>is_leader</c>). What <c>/primary</c> answers 200 on, so a load balancer never sends writes to a node that may
-    /// have been replaced.
+    /// This member leads: the DCS named it leader at the last read and its lease is renewed beyond the moment the
+    /// fence would fire (Patroni's <c>is_leader</c>, evaluated now, not when the loop last ran). What <c>/primary</c>
+    /// answers 200 on, so a load balancer never sends writes to a node that may have been replaced.
     /// </summary>
     public bool IsLeader(AgentSnapshot s)
-        => s.View?.Leader == MemberName && s.LeaseDeadline != 0 && Stopwatch.GetTimestamp() < s.LeaseDeadline
-           && s.LocalStatus == LocalPostgresStatus.RunningPrimary;
+        => s.View?.Leader == MemberName && s.LeaseDeadline != 0 && s.LocalStatus == LocalPostgresStatus.RunningPrimary
+           && Stopwatch.GetTimestamp() < s.LeaseDeadline - (long)(HaExecutor.FenceMargin.TotalSeconds * Stopwatch.Frequency);
 }

@@ -57,7 +57,7 @@ internal sealed partial class HaExecutor(
             case HaActionKind.AcquireLeadership:
                 await AcquireAsync(view, local, ct).ConfigureAwait(false);
                 break;
-            case HaActionKind.Promote:
+            case HaActionKind.Promote when await dcs.RenewLeaderAsync(ct).ConfigureAwait(false):
                 await PromoteAsync(view, local, ct).ConfigureAwait(false);
                 break;
             case HaActionKind.DemoteAndFollow:
