@@ -6,6 +6,7 @@ using PgHa.Benchmarks;
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --failover-timings [repetitions]  watchdog timings on real clusters
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --write-cost [clients...]     ExecuteWriteAsync vs the same raw Npgsql transaction
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --write-gap [repetitions]      app-visible write gap in a promotion, PgHa vs Npgsql multi-host
+// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --agent-time-to-writable [repetitions]  agent switchover and node loss
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --filter '*'                  BenchmarkDotNet
 if (args.Length > 0 && args[0] == "--side-by-side")
 {
@@ -30,6 +31,12 @@ if (args.Length > 0 && args[0] == "--write-cost")
 if (args.Length > 0 && args[0] == "--write-gap")
 {
     Console.WriteLine(await WriteGap.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5));
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--agent-time-to-writable")
+{
+    Console.WriteLine(await AgentTimeToWritable.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7));
     return;
 }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PgHa.Agent.Tests.Harness;
+using PgHa.Testing;
 using Xunit;
 
 namespace PgHa.Agent.Tests;

@@ -1,4 +1,5 @@
 using PgHa.Agent.Tests.Harness;
+using PgHa.Testing;
 using Xunit;
 
 namespace PgHa.Agent.Tests;

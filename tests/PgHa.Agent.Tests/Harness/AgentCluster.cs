@@ -14,6 +14,7 @@ public sealed class AgentCluster : IAsyncDisposable
 {
     public const string Scope = "test";
     public const string Token = "test-token";
+    private static readonly string AgentAssembly = typeof(PgHa.Agent.Hosting.AgentHost).Assembly.Location;
     private readonly EtcdClient _etcd;
 
     private AgentCluster(EtcdCluster etcdCluster, PgScratchDirectory scratch, IReadOnlyList<AgentNode> nodes)
@@ -43,7 +44,7 @@ public sealed class AgentCluster : IAsyncDisposable
         for (var i = 1; i <= nodes; i++)
         {
             var name = $"n{i}";
-            list.Add(new AgentNode(name, scratch.DataDirectoryFor(name), LoopbackPorts.Next(), LoopbackPorts.Next(), node => Arguments(node, etcd, scratch, settings)));
+            list.Add(new AgentNode(name, scratch.DataDirectoryFor(name), LoopbackPorts.Next(), LoopbackPorts.Next(), AgentAssembly, node => Arguments(node, etcd, scratch, settings)));
         }
 
         var cluster = new AgentCluster(etcd, scratch, list);
@@ -116,7 +117,7 @@ public sealed class AgentCluster : IAsyncDisposable
     public async Task<(int ExitCode, string Output)> CtlAsync(params string[] arguments)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(typeof(PgHa.Agent.Hosting.AgentHost).Assembly.Location);
+        start.ArgumentList.Add(AgentAssembly);
         start.ArgumentList.Add("ctl");
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);

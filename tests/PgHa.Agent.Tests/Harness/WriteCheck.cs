@@ -1,3 +1,4 @@
+using PgHa.Testing;
 namespace PgHa.Agent.Tests.Harness;
 
 /// <summary>After a fault: every acknowledged write is on the new leader, and nothing is there twice (the primary key guarantees that).</summary>

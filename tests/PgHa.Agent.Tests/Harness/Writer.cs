@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
+using PgHa.Testing;
 
 namespace PgHa.Agent.Tests.Harness;
 

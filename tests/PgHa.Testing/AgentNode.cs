@@ -4,35 +4,48 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 
-namespace PgHa.Agent.Tests.Harness;
+namespace PgHa.Testing;
 
-/// <summary>One database node under test: a real pgha-agent process (which runs its own PostgreSQL), its ports and its log.</summary>
+/// <summary>
+/// One database node under test: a real pgha-agent process (which runs its own PostgreSQL in
+/// <see cref="DataDirectory"/>), its ports and its log. Faults are real signals to real processes.
+/// </summary>
 public sealed class AgentNode
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(40) };
+    private readonly string _agentAssembly;
     private readonly Func<AgentNode, IReadOnlyList<string>> _arguments;
     private Process? _agent;
     private StreamWriter? _log;
 
-    internal AgentNode(string name, string dataDirectory, int pgPort, int restPort, Func<AgentNode, IReadOnlyList<string>> arguments)
+    /// <summary>A node whose agent is <c>dotnet <paramref name="agentAssembly"/> &lt;arguments&gt;</c>; not started yet.</summary>
+    public AgentNode(string name, string dataDirectory, int pgPort, int restPort, string agentAssembly, Func<AgentNode, IReadOnlyList<string>> arguments)
     {
-        (Name, DataDirectory, PgPort, RestPort, _arguments) = (name, dataDirectory, pgPort, restPort, arguments);
+        (Name, DataDirectory, PgPort, RestPort, _agentAssembly, _arguments) = (name, dataDirectory, pgPort, restPort, agentAssembly, arguments);
     }
 
+    /// <summary>The member name.</summary>
     public string Name { get; }
 
+    /// <summary>PostgreSQL's data directory (the agent creates it).</summary>
     public string DataDirectory { get; }
 
+    /// <summary>PostgreSQL's port.</summary>
     public int PgPort { get; }
 
+    /// <summary>The REST API's port.</summary>
     public int RestPort { get; }
 
+    /// <summary>The REST API's base address.</summary>
     public Uri RestUrl => new($"http://127.0.0.1:{RestPort.ToString(CultureInfo.InvariantCulture)}");
 
+    /// <summary>The agent's stdout and stderr, next to the data directory.</summary>
     public string LogFile => Path.Combine(Path.GetDirectoryName(DataDirectory)!, "agent.log");
 
+    /// <summary>A superuser connection string to this node alone.</summary>
     public string ConnectionString => $"Host=127.0.0.1;Port={PgPort};Username=postgres;Database=postgres;Pooling=false;Timeout=3;Command Timeout=10";
 
+    /// <summary>The agent's process id while it runs.</summary>
     public int? AgentPid => _agent is { HasExited: false } a ? a.Id : null;
 
     /// <summary>The agent exited although the test did not stop or kill it (a crash or a refused configuration).</summary>
@@ -44,7 +57,7 @@ public sealed class AgentNode
     public void Start()
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(typeof(PgHa.Agent.Hosting.AgentHost).Assembly.Location);
+        start.ArgumentList.Add(_agentAssembly);
         foreach (var argument in _arguments(this))
             start.ArgumentList.Add(argument);
         _log ??= new StreamWriter(LogFile, append: true) { AutoFlush = true };
@@ -96,6 +109,7 @@ public sealed class AgentNode
     /// <summary>SIGSTOP of the agent process only (its watchdog and PostgreSQL keep running).</summary>
     public void FreezeAgent() => Signal("STOP");
 
+    /// <summary>SIGCONT of a frozen agent.</summary>
     public void ThawAgent() => Signal("CONT");
 
     /// <summary>A clean stop (SIGTERM), as systemd would: a leader hands over first.</summary>
@@ -107,6 +121,7 @@ public sealed class AgentNode
             await agent.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));
     }
 
+    /// <summary>The running postmaster's pid (from postmaster.pid), or <see langword="null"/>.</summary>
     public int? PostmasterPid()
     {
         var file = Path.Combine(DataDirectory, "postmaster.pid");
@@ -146,6 +161,7 @@ public sealed class AgentNode
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>One value from this node, over a fresh connection.</summary>
     public async Task<T> ScalarAsync<T>(string sql)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
@@ -154,6 +170,7 @@ public sealed class AgentNode
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Runs a statement on this node, over a fresh connection.</summary>
     public async Task ExecuteAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
@@ -181,7 +198,8 @@ public sealed class AgentNode
         }
     }
 
-    internal void DisposeProcess()
+    /// <summary>Kills the agent and PostgreSQL (teardown).</summary>
+    public void DisposeProcess()
     {
         if (_agent is { HasExited: false } agent)
         {
@@ -200,5 +218,6 @@ public sealed class AgentNode
             Process.Start("kill", [$"-{signal}", agent.Id.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 }
