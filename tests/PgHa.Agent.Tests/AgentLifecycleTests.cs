@@ -30,5 +30,33 @@ public sealed class AgentLifecycleTests
             Assert.Equal(200, (await replica.GetAsync("/replica")).Code);
             Assert.Equal(200, (await replica.GetAsync("/replica?lag=16MB")).Code);
         }
+
+        var (code, members) = await leader.GetAsync("/cluster");
+        Assert.Equal(200, code);
+        Assert.Equal(3, members!["members"]!.AsArray().Count);
+        var (_, metrics) = await leader.GetAsync("/metrics");
+        Assert.Contains("patroni_primary{scope=\"test\",name=\"" + leader.Name + "\"} 1", metrics!.ToString());
+        Assert.Equal(200, (await leader.GetAsync("/liveness")).Code);
+    }
+
+    [Fact]
+    public async Task A_replica_is_restarted_and_reinitialized_on_request()
+    {
+        await using var cluster = await AgentCluster.StartAsync(nodes: 2);
+        var leader = await cluster.WaitForHealthyAsync();
+        var replica = cluster.Nodes.Single(n => n != leader);
+        var started = await replica.ScalarAsync<DateTime>("SELECT pg_postmaster_start_time()");
+
+        var (code, text) = await replica.PostAsync("/restart", null, AgentCluster.Token);
+        Assert.True(code == 200 && text == "restarted successfully", $"{code} {text}");
+        Assert.True(await replica.ScalarAsync<DateTime>("SELECT pg_postmaster_start_time()") > started);
+        Assert.Equal(503, (await leader.PostAsync("/reinitialize", null, AgentCluster.Token)).Code); // never the leader
+
+        (code, text) = await replica.PostAsync("/reinitialize", null, AgentCluster.Token);
+        Assert.True(code == 200, $"{code} {text}");
+        await leader.ExecuteAsync("CREATE TABLE after_reinit(x int)");
+        await cluster.WaitForHealthyAsync();
+        await Poll.UntilAsync(async () => await replica.ScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname = 'after_reinit'") == 1, cluster, what: "the re-cloned replica streaming");
+        Assert.Contains("cloning the leader", replica.LogTail(30));
     }
 }

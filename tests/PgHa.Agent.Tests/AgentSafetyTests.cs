@@ -75,7 +75,7 @@ public sealed class AgentSafetyTests
 
         other.KillNode();
         leader.KillNode();
-        for (var i = 0; i < 40; i++) // 12 s: three lease lifetimes
+        for (var i = 0; i < 30; i++) // 9 s: more than two lease lifetimes
         {
             var view = await cluster.Dcs.LoadAsync(default);
             Assert.True(view.Leader is null || view.Leader == leader.Name, $"{view.Leader} took the key\n{cluster.Logs()}");

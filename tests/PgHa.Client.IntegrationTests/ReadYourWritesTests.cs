@@ -9,7 +9,8 @@ namespace PgHa.Client.IntegrationTests;
 
 public sealed class ReadYourWritesTests(ITestOutputHelper output) : ClusterTestBase
 {
-    private const int Pairs = 100_000;
+    /// <summary>30,000 in the default suite (about 35 s); <c>PGHA_RYW_PAIRS=100000 ./test.sh</c> for the long run the README quotes.</summary>
+    private static readonly int Pairs = int.TryParse(Environment.GetEnvironmentVariable("PGHA_RYW_PAIRS"), out var n) && n > 0 ? n : 30_000;
     private const int Workers = 8;
 
     /// <summary>
@@ -19,7 +20,7 @@ public sealed class ReadYourWritesTests(ITestOutputHelper output) : ClusterTestB
     /// violation.
     /// </summary>
     [Fact]
-    public async Task A_hundred_thousand_write_then_read_pairs_with_replicas_lagging_at_random_never_miss_their_write()
+    public async Task Many_write_then_read_pairs_with_replicas_lagging_at_random_never_miss_their_write()
     {
         var ds = DataSource(o => o.ReadYourWritesWait = TimeSpan.FromMilliseconds(20));
         await WaitForDiscoveryAsync(ds);

@@ -22,6 +22,8 @@ internal static class AgentOptionsValidator
             Address(errors, "RestConnectAddress", o.RestConnectAddress);
         if (o.PrimaryStartTimeout <= TimeSpan.Zero)
             errors.Add($"PrimaryStartTimeout must be positive (was {o.PrimaryStartTimeout}).");
+        if (TryParseAddress(o.RestListen, out var restHost, out _) && restHost != "localhost" && !IPAddress.TryParse(restHost, out _))
+            errors.Add($"RestListen must name an IP address or localhost (was '{o.RestListen}'); 0.0.0.0 listens on every interface.");
         if (string.IsNullOrEmpty(o.RestToken) && TryParseAddress(o.RestListen, out var host, out _) && !IsLoopback(host))
             errors.Add($"RestToken is required when the REST API listens beyond loopback (RestListen {o.RestListen}): its POST endpoints fail over the cluster.");
         if (o.EtcdEndpoints.Count == 0)

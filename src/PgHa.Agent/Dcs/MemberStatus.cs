@@ -40,4 +40,31 @@ internal sealed record MemberStatus
 
     [JsonPropertyName("tags")]
     public IReadOnlyDictionary<string, object>? Tags { get; init; }
+
+    /// <summary>Tagged <c>nofailover</c>: never promoted automatically.</summary>
+    [JsonIgnore]
+    public bool IsNoFailover => HasTrueTag("nofailover");
+
+    /// <summary>Tagged <c>nosync</c>: never chosen as the synchronous standby.</summary>
+    [JsonIgnore]
+    public bool IsNoSync => HasTrueTag("nosync");
+
+    /// <summary>The <c>failover_priority</c> tag (1 when absent; 0 = never).</summary>
+    [JsonIgnore]
+    public int FailoverPriority => Tags?.TryGetValue("failover_priority", out var value) == true && int.TryParse(value?.ToString(), out var p) ? p : 1;
+
+    /// <summary>The tags a member with these settings publishes (Patroni's names; only those that differ from the defaults).</summary>
+    public static Dictionary<string, object> TagsOf(bool noFailover, bool noLoadBalance, int failoverPriority)
+    {
+        var tags = new Dictionary<string, object>(StringComparer.Ordinal);
+        if (noFailover)
+            tags["nofailover"] = true;
+        if (noLoadBalance)
+            tags["noloadbalance"] = true;
+        if (failoverPriority != 1)
+            tags["failover_priority"] = failoverPriority;
+        return tags;
+    }
+
+    private bool HasTrueTag(string name) => Tags?.TryGetValue(name, out var value) == true && value?.ToString() is "true" or "True";
 }

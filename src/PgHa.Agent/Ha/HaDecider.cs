@@ -97,20 +97,14 @@ internal static class HaDecider
         foreach (var (name, peer) in view.Members)
         {
             // Only peers that would race themselves count: one that never fails over must not block us.
-            if (name == options.Name || peer.Role != "replica" || peer.State != "running" || IsNoFailover(peer) || Priority(peer) == 0)
+            if (name == options.Name || peer.Role != "replica" || peer.State != "running" || peer.IsNoFailover || peer.FailoverPriority == 0)
                 continue;
             var theirs = peer.XlogLocation ?? 0;
-            if (theirs > local.WalPosition || (theirs == local.WalPosition && Priority(peer) > options.FailoverPriority)
-                || (theirs == local.WalPosition && Priority(peer) == options.FailoverPriority && string.CompareOrdinal(name, options.Name) < 0))
+            if (theirs > local.WalPosition || (theirs == local.WalPosition && peer.FailoverPriority > options.FailoverPriority)
+                || (theirs == local.WalPosition && peer.FailoverPriority == options.FailoverPriority && string.CompareOrdinal(name, options.Name) < 0))
                 return new(HaActionKind.None, $"no leader, but {name} is a better candidate (position {theirs} vs {local.WalPosition})");
         }
 
         return new(HaActionKind.AcquireLeadership, "no leader, and this replica is the most advanced eligible one: race for the key");
     }
-
-    private static bool IsNoFailover(MemberStatus peer)
-        => peer.Tags?.TryGetValue("nofailover", out var value) == true && value?.ToString() is "true" or "True";
-
-    private static int Priority(MemberStatus peer)
-        => peer.Tags?.TryGetValue("failover_priority", out var value) == true && int.TryParse(value?.ToString(), out var p) ? p : 1;
 }

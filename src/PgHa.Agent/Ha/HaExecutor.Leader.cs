@@ -51,7 +51,7 @@ internal sealed partial class HaExecutor
         bool renewed;
         try
         {
-            renewed = await Bounded(dcs.RenewLeaderAsync, ct).ConfigureAwait(false);
+            renewed = await Bounded.RunAsync(options.RetryTimeout, dcs.RenewLeaderAsync, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (HaLoop.IsDcsFailure(ex, ct))
         {
@@ -223,13 +223,6 @@ internal sealed partial class HaExecutor
         ["maximum_lag_on_failover"] = options.MaximumLagOnFailover,
         ["synchronous_mode"] = options.SynchronousMode,
     });
-
-    private async Task<T> Bounded<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.RetryTimeout);
-        return await call(timeout.Token).ConfigureAwait(false);
-    }
 
     [LoggerMessage(EventId = 510, Level = LogLevel.Information, Message = "{Member} won the initialize race: bootstrapping the cluster")]
     private static partial void LogBootstrap(ILogger logger, string member);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using PgHa.Agent.Dcs;
+using PgHa.Agent.Postgres;
 
 namespace PgHa.Agent.Ha;
 
@@ -111,8 +112,9 @@ internal sealed partial class HaExecutor
             {
                 case OperatorRequestKind.Restart:
                     await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);
-                    await postgres.StartAsync(ct).ConfigureAwait(false);
-                    completion.TrySetResult("restarted successfully");
+                    await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
+                    // Answer once it accepts connections, without holding the loop (a leader must keep renewing meanwhile).
+                    _ = Task.Run(() => CompleteWhenReadyAsync(completion), CancellationToken.None);
                     break;
                 case OperatorRequestKind.Reinitialize when view.Leader is null:
                     completion.TrySetResult("Cluster has no leader, can not reinitialize");
@@ -132,6 +134,26 @@ internal sealed partial class HaExecutor
         {
             completion.TrySetException(ex);
         }
+    }
+
+    private async Task CompleteWhenReadyAsync(TaskCompletionSource<string> completion)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(PostgresController.ToolTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            try
+            {
+                await postgres.QueryStateAsync(CancellationToken.None).ConfigureAwait(false);
+                completion.TrySetResult("restarted successfully");
+                return;
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), clock).ConfigureAwait(false);
+            }
+        }
+
+        completion.TrySetResult("restart failed: PostgreSQL did not accept connections in time");
     }
 
     [LoggerMessage(EventId = 520, Level = LogLevel.Information, Message = "{Member}: cloning the leader {Leader}")]

@@ -75,7 +75,7 @@ internal sealed partial class HaLoop(
         ClusterView view;
         try
         {
-            view = await BoundedAsync(dcs.LoadAsync, ct).ConfigureAwait(false);
+            view = await Bounded.RunAsync(options.RetryTimeout, dcs.LoadAsync, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsDcsFailure(ex, ct))
         {
@@ -90,7 +90,7 @@ internal sealed partial class HaLoop(
         var local = observed.ToLocal(view);
         try
         {
-            await BoundedAsync(c => dcs.TouchMemberAsync(observed.ToMemberStatus(options), c), ct).ConfigureAwait(false);
+            await Bounded.RunAsync(options.RetryTimeout, c => dcs.TouchMemberAsync(observed.ToMemberStatus(options), c), ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsDcsFailure(ex, ct))
         {
@@ -133,9 +133,7 @@ internal sealed partial class HaLoop(
             return new ObservedPostgres(LocalPostgresStatus.NotInitialized, null, "uninitialized");
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.RetryTimeout);
-            var s = await postgres.QueryStateAsync(timeout.Token).ConfigureAwait(false);
+            var s = await Bounded.RunAsync(options.RetryTimeout, postgres.QueryStateAsync, ct).ConfigureAwait(false);
             return new ObservedPostgres(s.IsPrimary ? LocalPostgresStatus.RunningPrimary : LocalPostgresStatus.RunningReplica, s, "running");
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException && !ct.IsCancellationRequested)
@@ -146,16 +144,6 @@ internal sealed partial class HaLoop(
                 : new ObservedPostgres(LocalPostgresStatus.Stopped, null, "stopped");
         }
     }
-
-    private async Task<T> BoundedAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.RetryTimeout);
-        return await call(timeout.Token).ConfigureAwait(false);
-    }
-
-    private async Task BoundedAsync(Func<CancellationToken, Task> call, CancellationToken ct)
-        => await BoundedAsync(async c => { await call(c).ConfigureAwait(false); return 0; }, ct).ConfigureAwait(false);
 
     internal static bool IsDcsFailure(Exception ex, CancellationToken ct)
         => !ct.IsCancellationRequested && ex is EtcdException or HttpRequestException or OperationCanceledException or IOException;

@@ -19,13 +19,7 @@ internal sealed record ObservedPostgres(LocalPostgresStatus Status, PostgresStat
 
     public MemberStatus ToMemberStatus(AgentOptions options)
     {
-        var tags = new Dictionary<string, object>(StringComparer.Ordinal);
-        if (options.NoFailover)
-            tags["nofailover"] = true;
-        if (options.NoLoadBalance)
-            tags["noloadbalance"] = true;
-        if (options.FailoverPriority != 1)
-            tags["failover_priority"] = options.FailoverPriority;
+        var tags = MemberStatus.TagsOf(options.NoFailover, options.NoLoadBalance, options.FailoverPriority);
         return new MemberStatus
         {
             ConnUrl = $"postgres://{options.ConnectAddress ?? options.Listen}/postgres",

@@ -39,7 +39,7 @@ internal sealed partial class SyncStandbys(AgentOptions options, EtcdDcs dcs, Po
 
         var recorded = view.Sync?.Leader == options.Name ? view.Sync.SyncStandby : null;
         // Walsenders are known by application_name, which is the member's slot name.
-        var memberBySlot = view.Members.Keys.Where(m => m != options.Name && !IsNoSync(view, m)).ToDictionary(PostgresController.SlotNameFor, StringComparer.Ordinal);
+        var memberBySlot = view.Members.Keys.Where(m => m != options.Name && !view.Members[m].IsNoSync).ToDictionary(PostgresController.SlotNameFor, StringComparer.Ordinal);
         var streaming = peers.Where(p => p.State == "streaming" && memberBySlot.ContainsKey(p.ApplicationName))
             .Select(p => memberBySlot[p.ApplicationName]).Order(StringComparer.Ordinal).ToList();
         // Keep a healthy synchronous standby; change only when it is gone.
@@ -77,9 +77,6 @@ internal sealed partial class SyncStandbys(AgentOptions options, EtcdDcs dcs, Po
     }
 
     private static string Quote(string name) => "\"" + name + "\"";
-
-    private static bool IsNoSync(ClusterView view, string member)
-        => view.Members[member].Tags?.TryGetValue("nosync", out var v) == true && v?.ToString() is "true" or "True";
 
     [LoggerMessage(EventId = 530, Level = LogLevel.Information, Message = "synchronous_standby_names set to {Names}")]
     private static partial void LogChanged(ILogger logger, string names);

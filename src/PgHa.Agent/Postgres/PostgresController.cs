@@ -11,7 +11,7 @@ namespace PgHa.Agent.Postgres;
 /// </summary>
 internal sealed partial class PostgresController
 {
-    private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
+    internal static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
     private readonly AgentOptions _options;
     private readonly CommandRunner _tools;
 

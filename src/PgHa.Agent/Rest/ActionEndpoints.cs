@@ -81,7 +81,7 @@ internal static class ActionEndpoints
         try
         {
             var message = await answer.WaitAsync(TimeSpan.FromSeconds(90)).ConfigureAwait(false);
-            return Text(message.Contains("can not", StringComparison.Ordinal) ? 503 : 200, message);
+            return Text(message.Contains("can not", StringComparison.Ordinal) || message.Contains("failed", StringComparison.Ordinal) ? 503 : 200, message);
         }
         catch (TimeoutException)
         {

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using PgHa.Agent.Dcs;
 using System.Text.Json.Nodes;
 using PgHa.Agent.Configuration;
 using PgHa.Agent.Ha;
@@ -49,15 +51,9 @@ internal static class StatusDocument
             doc["sync_standby"] = true;
         if (s.DcsLastSeen is { } seen)
             doc["dcs_last_seen"] = seen.ToUnixTimeSeconds();
-        var tags = new JsonObject();
-        if (options.NoFailover)
-            tags["nofailover"] = true;
-        if (options.NoLoadBalance)
-            tags["noloadbalance"] = true;
-        if (options.FailoverPriority != 1)
-            tags["failover_priority"] = options.FailoverPriority;
+        var tags = MemberStatus.TagsOf(options.NoFailover, options.NoLoadBalance, options.FailoverPriority);
         if (tags.Count > 0)
-            doc["tags"] = tags;
+            doc["tags"] = JsonSerializer.SerializeToNode(tags);
         doc["patroni"] = new JsonObject { ["version"] = "4.0.0", ["scope"] = options.Scope, ["name"] = options.Name, ["agent"] = "pgha-agent" };
         if (s.LastAction is { } action)
             doc["pgha_last_decision"] = $"{action.Kind}: {action.Reason}";

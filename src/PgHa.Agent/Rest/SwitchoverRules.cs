@@ -53,7 +53,7 @@ internal static class SwitchoverRules
         }
 
         var healthy = view.Members
-            .Where(m => m.Key != view.Leader && m.Value.Role == "replica" && m.Value.State == "running" && !IsNoFailover(m.Value))
+            .Where(m => m.Key != view.Leader && m.Value.Role == "replica" && m.Value.State == "running" && !m.Value.IsNoFailover)
             .OrderByDescending(m => m.Value.XlogLocation ?? 0).ThenBy(m => m.Key, StringComparer.Ordinal)
             .Select(m => m.Key).ToList();
         candidate ??= healthy.FirstOrDefault();
@@ -62,6 +62,4 @@ internal static class SwitchoverRules
         return (null, candidate);
     }
 
-    private static bool IsNoFailover(MemberStatus member)
-        => member.Tags?.TryGetValue("nofailover", out var v) == true && v?.ToString() is "true" or "True";
 }
