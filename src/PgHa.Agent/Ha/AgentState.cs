@@ -30,6 +30,9 @@ internal sealed class AgentState(string memberName)
 
     public void Publish(AgentSnapshot snapshot) => Volatile.Write(ref _current, snapshot);
 
+    /// <summary>Before the server stops taking writes: <c>/primary</c> answers 503 from now on, not from the end of the cycle.</summary>
+    public void StopLeading() => Publish(Current with { LeaseDeadline = 0 });
+
     /// <summary>
     /// This member leads: the DCS named it leader at the last read and its lease is renewed beyond the moment the
     /// fence would fire (Patroni's <c>is_leader</c>, evaluated now, not when the loop last ran). What <c>/primary</c>

@@ -121,6 +121,7 @@ internal sealed partial class HaExecutor
     private async Task StepDownAsync(string? candidate, CancellationToken ct)
     {
         LogSteppingDown(logger, options.Name, candidate ?? "any replica");
+        state.StopLeading();
         await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);
         var control = await postgres.ReadControlDataAsync(ct).ConfigureAwait(false);
         await dcs.WriteLeaderOptimeAsync(control.CheckpointPosition, ct).ConfigureAwait(false);
@@ -160,6 +161,7 @@ internal sealed partial class HaExecutor
     /// <summary>Stops taking writes now: an immediate stop (no checkpoint, no waiting for clients).</summary>
     private async Task DemoteAsync(CancellationToken ct)
     {
+        state.StopLeading();
         await postgres.StopAsync(immediate: true, ct).ConfigureAwait(false);
         fence.Disarm();
         _publishedOptime = -1;

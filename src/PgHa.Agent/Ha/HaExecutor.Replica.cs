@@ -111,6 +111,7 @@ internal sealed partial class HaExecutor
             switch (kind)
             {
                 case OperatorRequestKind.Restart:
+                    state.StopLeading();
                     await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);
                     await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
                     // Answer once it accepts connections, without holding the loop (a leader must keep renewing meanwhile).

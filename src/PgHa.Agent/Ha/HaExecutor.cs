@@ -18,6 +18,7 @@ internal sealed partial class HaExecutor(
     PostgresController postgres,
     Fence fence,
     SyncStandbys sync,
+    AgentState state,
     TimeProvider clock,
     ILogger<HaExecutor> logger)
 {
