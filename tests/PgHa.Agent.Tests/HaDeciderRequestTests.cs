@@ -80,6 +80,24 @@ public sealed class HaDeciderRequestTests
         Assert.Equal(HaActionKind.AcquireLeadership, Decide(View(null, config: Paused, failover: request), new(LocalPostgresStatus.RunningReplica, 100, 1)).Kind);
     }
 
+    [Fact]
+    public void A_node_on_an_older_timeline_than_the_last_leader_never_takes_the_key()
+    {
+        var view = View(null, optime: 100) with { LeaderTimeline = 2 };
+        // More advanced by position, but on the timeline the cluster left: its extra WAL is not in the new history.
+        Assert.Equal(HaActionKind.None, Decide(view, new(LocalPostgresStatus.RunningReplica, 500, 1)).Kind);
+        Assert.Equal(HaActionKind.DemoteAndFollow, Decide(view, new(LocalPostgresStatus.RunningPrimary, 500, 1)).Kind);
+        Assert.Equal(HaActionKind.AcquireLeadership, Decide(view, new(LocalPostgresStatus.RunningReplica, 100, 2)).Kind);
+    }
+
+    [Fact]
+    public void A_peer_on_a_newer_timeline_is_the_better_candidate_whatever_the_positions()
+    {
+        var members = new Dictionary<string, MemberStatus>(Members) { ["node3"] = Member("replica", 50) with { Timeline = 3 } };
+        var view = new ClusterView(1, null, 0, "7301", members, null, null, 100);
+        Assert.Equal(HaActionKind.None, Decide(view, new(LocalPostgresStatus.RunningReplica, 100, 2)).Kind);
+    }
+
     private static HaAction Decide(ClusterView view, LocalPostgres local, AgentOptions? options = null)
         => HaDecider.Decide(view, local, options ?? Options(), Now);
 

@@ -17,6 +17,9 @@ internal sealed record ClusterView(
     /// <summary>The <c>sync</c> key: which member is the synchronous standby (synchronous mode).</summary>
     public SyncState? Sync { get; init; }
 
+    /// <summary>The timeline of the last leader (the <c>status</c> key): a node on an older one holds a history the cluster left.</summary>
+    public int? LeaderTimeline { get; init; }
+
     /// <summary>The <c>history</c> key: the timeline history as JSON.</summary>
     public string? History { get; init; }
 
@@ -36,6 +39,7 @@ internal sealed record ClusterView(
         SyncState? sync = null;
         long leaderLease = 0;
         long? optime = null;
+        int? timeline = null;
         var members = new Dictionary<string, MemberStatus>(StringComparer.Ordinal);
         foreach (var kv in kvs)
         {
@@ -50,7 +54,7 @@ internal sealed record ClusterView(
             else if (key == keys.Config)
                 config = value;
             else if (key == keys.Status)
-                optime = ParseOptime(value);
+                (optime, timeline) = (ParseOptime(value), DcsJson.TryRead(value, r => r.TryGetProperty("timeline", out var t) && t.TryGetInt32(out var v) ? v : (int?)null));
             else if (key == keys.Sync)
                 sync = SyncState.TryParse(value);
             else if (key == keys.History)
@@ -59,7 +63,7 @@ internal sealed record ClusterView(
                 members[key[keys.Members.Length..]] = member;
         }
 
-        return new ClusterView(revision, leader, leaderLease, initialize, members, failover, config, optime) { Sync = sync, History = history };
+        return new ClusterView(revision, leader, leaderLease, initialize, members, failover, config, optime) { Sync = sync, History = history, LeaderTimeline = timeline };
     }
 
     /// <summary><c>status</c> is <c>{"optime": &lt;leader WAL position&gt;, ...}</c>, written by the leader and kept after it is gone (no lease).</summary>

@@ -66,8 +66,8 @@ internal sealed partial class EtcdDcs(EtcdClient etcd, DcsKeys keys, string memb
     }
 
     /// <summary>The leader publishes its WAL position (no lease: it must outlive the leader, so candidates can tell how far behind they are).</summary>
-    public Task<long> WriteLeaderOptimeAsync(long walPosition, CancellationToken ct)
-        => etcd.PutAsync(Keys.Status, $"{{\"optime\":{walPosition.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}", lease: 0, ct);
+    public Task<long> WriteLeaderOptimeAsync(long walPosition, int timeline, CancellationToken ct)
+        => etcd.PutAsync(Keys.Status, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{\"optime\":{walPosition},\"timeline\":{timeline}}}"), lease: 0, ct);
 
     /// <summary>Gives the leader key up (planned switchover, shutdown), only if it is still ours.</summary>
     public Task<bool> ReleaseLeaderAsync(CancellationToken ct) => etcd.DeleteIfAsync(Keys.Leader, MemberName, ct);
@@ -102,6 +102,9 @@ internal sealed partial class EtcdDcs(EtcdClient etcd, DcsKeys keys, string memb
         else
             await etcd.PutAsync(key, value, lease: 0, ct).ConfigureAwait(false);
     }
+
+    /// <summary>Writes a key only while this member holds the leader key (the <c>sync</c> key: a deposed leader's late write must not land).</summary>
+    public Task<bool> WriteAsLeaderAsync(string key, string value, CancellationToken ct) => etcd.PutIfAsync(Keys.Leader, MemberName, key, value, ct);
 
     private async Task<T> WithLeaseAsync<T>(Func<long, Task<T>> write, CancellationToken ct)
     {

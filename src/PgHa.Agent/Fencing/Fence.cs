@@ -14,7 +14,8 @@ internal sealed partial class Fence(string dataDirectory, ILogger<Fence> logger)
     private Process? _watchdog;
 
     /// <summary>Has the watchdog shut the postmaster down unless <see cref="Arm"/> is called again before <paramref name="deadline"/> (a <see cref="Stopwatch"/> timestamp).</summary>
-    public void Arm(long deadline) => Send($"arm {deadline.ToString(CultureInfo.InvariantCulture)}");
+    /// <returns><see langword="false"/> if the watchdog process cannot be reached: this member must not lead.</returns>
+    public bool Arm(long deadline) => Send($"arm {deadline.ToString(CultureInfo.InvariantCulture)}");
 
     /// <summary>Stops the countdown (this member is no longer a primary with the key, or shuts down cleanly).</summary>
     public void Disarm() => Send("disarm");
@@ -40,7 +41,7 @@ internal sealed partial class Fence(string dataDirectory, ILogger<Fence> logger)
         }
     }
 
-    private void Send(string command)
+    private bool Send(string command)
     {
         lock (_gate)
         {
@@ -49,15 +50,17 @@ internal sealed partial class Fence(string dataDirectory, ILogger<Fence> logger)
                 try
                 {
                     EnsureStarted().StandardInput.WriteLine(command);
-                    return;
+                    return true;
                 }
-                catch (Exception ex) when (ex is IOException or InvalidOperationException)
+                catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
                 {
                     LogRestart(logger, ex.Message);
                     _watchdog?.Dispose();
                     _watchdog = null;
                 }
             }
+
+            return false;
         }
     }
 

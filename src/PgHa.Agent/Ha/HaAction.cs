@@ -35,6 +35,12 @@ internal enum HaActionKind
 
     /// <summary>A planned switchover away from this leader: stop cleanly, publish the last position, release the key.</summary>
     StepDown,
+
+    /// <summary>No leader and the server is stopped: start it read-only (a standby of nobody), so it can take part in the race.</summary>
+    StartReadOnly,
+
+    /// <summary>This member holds the key but cannot serve as primary (no data): give the key up so another member can.</summary>
+    ReleaseLeadership,
 }
 
 /// <summary>One decision and why, for the log and the REST status.</summary>

@@ -33,7 +33,9 @@ internal static class HaDecider
         {
             case LocalPostgresStatus.NotInitialized when view.Initialize is null:
                 return new(HaActionKind.Bootstrap, "no cluster yet: race to initialize it");
-            case LocalPostgresStatus.NotInitialized when leader is not null && !iLead:
+            case LocalPostgresStatus.NotInitialized when iLead:
+                return new(HaActionKind.ReleaseLeadership, "holds the leader key but has no data: give it up");
+            case LocalPostgresStatus.NotInitialized when leader is not null:
                 return new(HaActionKind.CloneFromLeader, $"cluster exists: clone the leader {leader}", leader);
             case LocalPostgresStatus.NotInitialized:
                 return new(HaActionKind.None, "cluster being initialized by another member: wait for its leader");
@@ -42,8 +44,10 @@ internal static class HaDecider
                 return new(HaActionKind.RestartInPlace, "this member leads but its server is down: start it in place");
             case LocalPostgresStatus.Unreachable or LocalPostgresStatus.Stopped when leader is not null:
                 return new(HaActionKind.StartAsReplica, $"start as a replica of {leader}", leader);
-            case LocalPostgresStatus.Unreachable or LocalPostgresStatus.Stopped:
-                return new(HaActionKind.None, "server down and no leader: wait (a stopped node never races)");
+            case LocalPostgresStatus.Stopped:
+                return new(HaActionKind.StartReadOnly, "server down and no leader: start it read-only, then race as a replica");
+            case LocalPostgresStatus.Unreachable:
+                return new(HaActionKind.None, "server starting and no leader: wait for it");
 
             case LocalPostgresStatus.RunningPrimary when iLead && Request(view, now) is { } request && request.Member != me
                                                                 && (request.Leader is null || request.Leader == me) && request.Member is not null:
@@ -52,6 +56,8 @@ internal static class HaDecider
                 return new(HaActionKind.RenewLeadership, "leader: renew the lease");
             case LocalPostgresStatus.RunningPrimary when leader is not null:
                 return new(HaActionKind.DemoteAndFollow, $"primary without the leader key, which {leader} holds: demote now", leader);
+            case LocalPostgresStatus.RunningPrimary when view.LeaderTimeline is { } latest && local.Timeline < latest:
+                return new(HaActionKind.DemoteAndFollow, $"primary on timeline {local.Timeline}, but the cluster moved on to {latest}: demote");
             case LocalPostgresStatus.RunningPrimary:
                 return new(HaActionKind.AcquireLeadership, "primary and no leader: take the key back");
 
@@ -92,6 +98,8 @@ internal static class HaDecider
                 : new(HaActionKind.None, $"no leader; synchronous mode allows only the synchronous standby ({view.Sync?.SyncStandby ?? "none"}) to be promoted");
         }
 
+        if (view.LeaderTimeline is { } latest && local.Timeline < latest)
+            return new(HaActionKind.None, $"no leader, but this replica is on timeline {local.Timeline} and the last leader was on {latest}: not a candidate");
         if (view.LeaderOptime is { } known && known - local.WalPosition > options.MaximumLagOnFailover)
             return new(HaActionKind.None, $"no leader, but this replica is {known - local.WalPosition} bytes behind the last leader position (> {options.MaximumLagOnFailover}): not a candidate");
         foreach (var (name, peer) in view.Members)
@@ -100,7 +108,9 @@ internal static class HaDecider
             if (name == options.Name || peer.Role != "replica" || peer.State != "running" || peer.IsNoFailover || peer.FailoverPriority == 0)
                 continue;
             var theirs = peer.XlogLocation ?? 0;
-            if (theirs > local.WalPosition || (theirs == local.WalPosition && peer.FailoverPriority > options.FailoverPriority)
+            if (peer.Timeline < local.Timeline)
+                continue; // behind on timelines: never better, whatever its position
+            if (peer.Timeline > local.Timeline || theirs > local.WalPosition || (theirs == local.WalPosition && peer.FailoverPriority > options.FailoverPriority)
                 || (theirs == local.WalPosition && peer.FailoverPriority == options.FailoverPriority && string.CompareOrdinal(name, options.Name) < 0))
                 return new(HaActionKind.None, $"no leader, but {name} is a better candidate (position {theirs} vs {local.WalPosition})");
         }

@@ -11,6 +11,9 @@ namespace PgHa.Agent.Ha;
 internal sealed partial class HaExecutor
 {
     private readonly HashSet<string> _slotsMade = new(StringComparer.Ordinal);
+    private bool _promotionPending;
+    private long? _promotingSince;
+    private readonly Dictionary<string, long> _slotOwnerGoneSince = new(StringComparer.Ordinal);
     private long _publishedOptime = -1;
 
     /// <summary>The first member to win <c>initialize</c>: initdb, start, take the key, record the system identifier.</summary>
@@ -25,10 +28,12 @@ internal sealed partial class HaExecutor
             await postgres.StartAsync(ct).ConfigureAwait(false);
             if (!await dcs.TryAcquireLeaderAsync(ct).ConfigureAwait(false))
                 throw new InvalidOperationException("The leader key was taken while this member bootstrapped the cluster.");
-            fence.Arm(FenceAt(dcs.LeaseDeadline));
+            if (!ArmFence())
+                throw new InvalidOperationException("The watchdog process could not be armed.");
             var state = await postgres.QueryStateAsync(ct).ConfigureAwait(false);
-            await dcs.CompleteInitializationAsync(state.SystemIdentifier, ct).ConfigureAwait(false);
             await dcs.WriteAsync(dcs.Keys.Config, ConfigJson(), ct).ConfigureAwait(false);
+            // The last step: once the system identifier is recorded the cluster exists, and nothing may roll it back.
+            await dcs.CompleteInitializationAsync(state.SystemIdentifier, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
@@ -68,16 +73,24 @@ internal sealed partial class HaExecutor
             return;
         }
 
-        fence.Arm(FenceAt(dcs.LeaseDeadline));
+        if (!ArmFence())
+        {
+            await DemoteAsync(ct).ConfigureAwait(false);
+            await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
         await AfterRenewAsync(view, observed.State!, ct).ConfigureAwait(false);
     }
 
     /// <summary>The leader's housekeeping: its position for candidates, slots for every member, the synchronous standby, a finished request.</summary>
     private async Task AfterRenewAsync(ClusterView view, PostgresState state, CancellationToken ct)
     {
+        if (_promotionPending)
+            await FinishPromotionAsync(view, ct).ConfigureAwait(false);
         if (state.WalPosition != _publishedOptime)
         {
-            await dcs.WriteLeaderOptimeAsync(state.WalPosition, ct).ConfigureAwait(false);
+            await dcs.WriteLeaderOptimeAsync(state.WalPosition, state.Timeline, ct).ConfigureAwait(false);
             _publishedOptime = state.WalPosition;
         }
 
@@ -94,7 +107,14 @@ internal sealed partial class HaExecutor
         if (!await dcs.TryAcquireLeaderAsync(ct).ConfigureAwait(false))
             return;
         LogAcquired(logger, options.Name);
-        fence.Arm(FenceAt(dcs.LeaseDeadline));
+        if (!ArmFence())
+        {
+            if (local.Status == LocalPostgresStatus.RunningPrimary)
+                await DemoteAsync(ct).ConfigureAwait(false);
+            await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
         if (local.Status == LocalPostgresStatus.RunningReplica)
             await PromoteAsync(view, local, ct).ConfigureAwait(false);
     }
@@ -103,10 +123,39 @@ internal sealed partial class HaExecutor
     private async Task PromoteAsync(ClusterView view, LocalPostgres local, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        fence.Arm(FenceAt(dcs.LeaseDeadline));
-        await sync.BeforePromoteAsync(ct).ConfigureAwait(false);
-        await postgres.PromoteAsync(ct).ConfigureAwait(false);
+        _promotingSince ??= started;
+        if (!ArmFence() || Since(_promotingSince.Value) > options.PrimaryStartTimeout)
+        {
+            // No fence, or a promotion that does not finish: holding the key would block every other candidate.
+            LogPromotionGaveUp(logger, options.Name);
+            _promotingSince = null;
+            fence.Disarm();
+            await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (!_promotionPending)
+            await sync.BeforePromoteAsync(ct).ConfigureAwait(false);
+        _promotionPending = true;
+        // Wait no longer than the lease allows: a long replay backlog must not stall renewals into the fence.
+        var budget = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), FenceAt(dcs.LeaseDeadline)) - TimeSpan.FromSeconds(1);
+        if (!await postgres.PromoteAsync(budget, ct).ConfigureAwait(false))
+        {
+            LogStillPromoting(logger, options.Name);
+            return;
+        }
+
         LogPromoted(logger, options.Name, local.Timeline, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        await FinishPromotionAsync(view, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>After a promotion (in the same cycle, or the first renewal that sees it done): what the cluster needs from the new leader.</summary>
+    private async Task FinishPromotionAsync(ClusterView view, CancellationToken ct)
+    {
+        (_promotionPending, _promotingSince) = (false, null);
+        var promoted = await postgres.QueryStateAsync(ct).ConfigureAwait(false);
+        await dcs.WriteLeaderOptimeAsync(promoted.WalPosition, promoted.Timeline, ct).ConfigureAwait(false); // candidates on the old timeline drop out now
+        _publishedOptime = promoted.WalPosition;
         _slotsMade.Clear();
         await EnsureSlotsAsync(view, ct).ConfigureAwait(false);
         if (view.FailoverRequest?.Member == options.Name)
@@ -121,10 +170,23 @@ internal sealed partial class HaExecutor
     private async Task StepDownAsync(string? candidate, CancellationToken ct)
     {
         LogSteppingDown(logger, options.Name, candidate ?? "any replica");
+        // A fresh lease for the whole clean stop, and most dirty pages written while writes still go on, so the
+        // shutdown checkpoint is short and the watchdog does not cut it off.
+        if (await dcs.RenewLeaderAsync(ct).ConfigureAwait(false))
+            _ = ArmFence();
+        try
+        {
+            await Bounded.RunAsync(options.RetryTimeout, c => postgres.ExecuteAsync("CHECKPOINT", c), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            // a long checkpoint: the shutdown checkpoint finishes the job
+        }
+
         state.StopLeading();
         await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);
         var control = await postgres.ReadControlDataAsync(ct).ConfigureAwait(false);
-        await dcs.WriteLeaderOptimeAsync(control.CheckpointPosition, ct).ConfigureAwait(false);
+        await dcs.WriteLeaderOptimeAsync(control.CheckpointPosition, control.CheckpointTimeline, ct).ConfigureAwait(false);
         fence.Disarm();
         await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
     }
@@ -139,7 +201,12 @@ internal sealed partial class HaExecutor
             return;
         }
 
-        fence.Arm(FenceAt(dcs.LeaseDeadline));
+        if (!ArmFence())
+        {
+            await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
         _downSince ??= Stopwatch.GetTimestamp();
         if (Since(_downSince.Value) > options.PrimaryStartTimeout)
         {
@@ -167,9 +234,30 @@ internal sealed partial class HaExecutor
         _publishedOptime = -1;
     }
 
-    /// <summary>Creates a replication slot for every other member, so a replica that falls behind or restarts still finds its WAL.</summary>
+    /// <summary>
+    /// Creates a replication slot for every other member, so a replica that falls behind or restarts still finds its
+    /// WAL, and drops the inactive slot of a member gone for longer than <see cref="SlotGracePeriod"/> (it would keep
+    /// WAL on the leader forever).
+    /// </summary>
     private async Task EnsureSlotsAsync(ClusterView view, CancellationToken ct)
     {
+        var wanted = view.Members.Keys.Where(m => m != options.Name).Select(PostgresController.SlotNameFor).ToHashSet(StringComparer.Ordinal);
+        foreach (var peer in LastReplication.Select(r => r.ApplicationName).Concat(await postgres.InactiveSlotsAsync(ct).ConfigureAwait(false)).Distinct())
+        {
+            if (wanted.Contains(peer))
+            {
+                _slotOwnerGoneSince.Remove(peer);
+                continue;
+            }
+
+            _slotOwnerGoneSince.TryAdd(peer, Stopwatch.GetTimestamp());
+            if (Since(_slotOwnerGoneSince[peer]) > SlotGracePeriod && await postgres.DropInactiveSlotAsync(peer, ct).ConfigureAwait(false))
+            {
+                LogSlotDropped(logger, peer, SlotGracePeriod.TotalMinutes);
+                _slotOwnerGoneSince.Remove(peer);
+            }
+        }
+
         foreach (var member in view.Members.Keys)
         {
             if (member == options.Name || _slotsMade.Contains(member))
@@ -225,6 +313,27 @@ internal sealed partial class HaExecutor
         ["maximum_lag_on_failover"] = options.MaximumLagOnFailover,
         ["synchronous_mode"] = options.SynchronousMode,
     });
+
+    /// <summary>Arms the fence for the current lease; if the watchdog cannot be armed, this member must not lead (Patroni's <c>watchdog: required</c>).</summary>
+    private bool ArmFence()
+    {
+        if (fence.Arm(FenceAt(dcs.LeaseDeadline)))
+            return true;
+        LogNoFence(logger, options.Name);
+        return false;
+    }
+
+    [LoggerMessage(EventId = 508, Level = LogLevel.Error, Message = "{Member}: cannot complete the promotion (no fence, or not done within PrimaryStartTimeout): giving the leader key up")]
+    private static partial void LogPromotionGaveUp(ILogger logger, string member);
+
+    [LoggerMessage(EventId = 507, Level = LogLevel.Information, Message = "Dropped the replication slot {Slot}: its member left the cluster more than {Minutes} min ago")]
+    private static partial void LogSlotDropped(ILogger logger, string slot, double minutes);
+
+    [LoggerMessage(EventId = 519, Level = LogLevel.Error, Message = "{Member}: the watchdog process cannot be armed; this member will not lead without a fence")]
+    private static partial void LogNoFence(ILogger logger, string member);
+
+    [LoggerMessage(EventId = 509, Level = LogLevel.Warning, Message = "{Member}: promotion still replaying; renewing the lease and waiting")]
+    private static partial void LogStillPromoting(ILogger logger, string member);
 
     [LoggerMessage(EventId = 510, Level = LogLevel.Information, Message = "{Member} won the initialize race: bootstrapping the cluster")]
     private static partial void LogBootstrap(ILogger logger, string member);

@@ -18,6 +18,18 @@ internal sealed partial class HaExecutor
         _startedAt = Stopwatch.GetTimestamp();
     }
 
+    /// <summary>No leader: start the stopped server as a standby of nobody (a former primary marked as such), so it can race.</summary>
+    private async Task StartReadOnlyAsync(CancellationToken ct)
+    {
+        var control = await postgres.ReadControlDataAsync(ct).ConfigureAwait(false);
+        if (control.WasPrimary)
+            await postgres.SetNoUpstreamAsync(ct).ConfigureAwait(false);
+        else
+            await postgres.ClearUpstreamAsync(ct).ConfigureAwait(false);
+        await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
+        _startedAt = Stopwatch.GetTimestamp();
+    }
+
     /// <summary>A stopped server (or one still starting) while another member leads.</summary>
     private async Task StartAsReplicaAsync(ClusterView view, string leader, LocalPostgres local, CancellationToken ct)
     {
@@ -61,7 +73,9 @@ internal sealed partial class HaExecutor
             if (!rewound)
             {
                 LogRewindFailed(logger, options.Name, output.Trim());
-                await CloneAsync(view, leader, ct).ConfigureAwait(false);
+                // Re-clone only from a leader that answers as a primary right now; otherwise try again next cycle.
+                if (await postgres.IsWritablePrimaryAsync(host, port, ct).ConfigureAwait(false))
+                    await CloneAsync(view, leader, ct).ConfigureAwait(false);
                 return;
             }
 
@@ -81,7 +95,11 @@ internal sealed partial class HaExecutor
         await postgres.RepointAsync(host, port, ct).ConfigureAwait(false);
     }
 
-    /// <summary>A replica that follows the leader but cannot stream (it holds WAL the leader never had): stop, rewind, start.</summary>
+    /// <summary>
+    /// A replica that follows the leader but cannot stream, while the leader answers as a primary on a newer timeline:
+    /// it holds WAL the leader never had. Stop, rewind, start. Never a re-clone from here (a slow or restarting leader
+    /// must not cost a replica its data); an operator can ask for one with <c>POST /reinitialize</c>.
+    /// </summary>
     private async Task RewindIfNotStreamingAsync(ClusterView view, HaAction action, LocalPostgres local, CancellationToken ct)
     {
         if (local.Status != LocalPostgresStatus.RunningReplica || local.IsStreaming || action.Leader is null || local.Upstream != action.Leader || view.IsPaused)
@@ -89,16 +107,15 @@ internal sealed partial class HaExecutor
         _notStreamingSince ??= Stopwatch.GetTimestamp();
         if (Since(_notStreamingSince.Value) < NotStreamingLimit)
             return;
-        LogNotStreaming(logger, options.Name, action.Leader, NotStreamingLimit.TotalSeconds);
         _notStreamingSince = null;
-        await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);
         var (host, port) = AddressOf(view, action.Leader);
-        if (!await postgres.RewindAsync(host, port, ct).ConfigureAwait(false))
-        {
-            await CloneAsync(view, action.Leader, ct).ConfigureAwait(false);
+        var leaderTimeline = view.Members.TryGetValue(action.Leader, out var status) ? status.Timeline ?? 0 : 0;
+        if (leaderTimeline <= local.Timeline || !await postgres.IsWritablePrimaryAsync(host, port, ct).ConfigureAwait(false))
             return;
-        }
-
+        LogNotStreaming(logger, options.Name, action.Leader, NotStreamingLimit.TotalSeconds);
+        await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);
+        if (!await postgres.RewindAsync(host, port, ct).ConfigureAwait(false))
+            LogRewindFailed(logger, options.Name, (postgres.LastRewindOutput ?? "").Trim());
         await postgres.SetUpstreamAsync(host, port, ct).ConfigureAwait(false);
         await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
     }
@@ -110,6 +127,11 @@ internal sealed partial class HaExecutor
         {
             switch (kind)
             {
+                case OperatorRequestKind.Restart when local.Status is not (LocalPostgresStatus.RunningPrimary or LocalPostgresStatus.RunningReplica)
+                                                      || (local.Status == LocalPostgresStatus.RunningPrimary && view.Leader != options.Name):
+                    // A stopped (perhaps fenced) former primary must come back through the HA loop, as a standby, never by request.
+                    completion.TrySetResult("restart conditions are not satisfied: PostgreSQL is not running as a leader or replica; the HA loop starts it");
+                    break;
                 case OperatorRequestKind.Restart:
                     state.StopLeading();
                     await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);

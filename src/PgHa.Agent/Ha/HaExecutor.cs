@@ -28,7 +28,11 @@ internal sealed partial class HaExecutor(
     /// <summary>A replica pointed at the leader that has not streamed for this long is rewound (it may hold WAL the leader never had).</summary>
     internal static readonly TimeSpan NotStreamingLimit = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long the leader keeps the slot of a member that left (its member key expired) before dropping it.</summary>
+    internal static readonly TimeSpan SlotGracePeriod = TimeSpan.FromMinutes(30);
+
     private long? _downSince;
+    private long? _replicaSlotsCheckedAt;
     private long? _startedAt;
     private long? _notStreamingSince;
 
@@ -61,9 +65,22 @@ internal sealed partial class HaExecutor(
             case HaActionKind.Promote when await dcs.RenewLeaderAsync(ct).ConfigureAwait(false):
                 await PromoteAsync(view, local, ct).ConfigureAwait(false);
                 break;
+            case HaActionKind.DemoteAndFollow when action.Leader is null:
+                await DemoteAsync(ct).ConfigureAwait(false);
+                await postgres.SetNoUpstreamAsync(ct).ConfigureAwait(false);
+                await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
+                break;
             case HaActionKind.DemoteAndFollow:
                 await DemoteAsync(ct).ConfigureAwait(false);
-                await RejoinAsync(view, action.Leader!, ct).ConfigureAwait(false);
+                await RejoinAsync(view, action.Leader, ct).ConfigureAwait(false);
+                break;
+            case HaActionKind.StartReadOnly:
+                await StartReadOnlyAsync(ct).ConfigureAwait(false);
+                break;
+            case HaActionKind.ReleaseLeadership:
+                fence.Disarm();
+                state.StopLeading();
+                await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
                 break;
             case HaActionKind.StartAsReplica:
                 await StartAsReplicaAsync(view, action.Leader!, local, ct).ConfigureAwait(false);
@@ -80,6 +97,7 @@ internal sealed partial class HaExecutor(
             case HaActionKind.None:
                 fence.Disarm();
                 await RewindIfNotStreamingAsync(view, action, local, ct).ConfigureAwait(false);
+                await DropReplicaSlotsAsync(local, ct).ConfigureAwait(false);
                 break;
         }
     }
@@ -111,24 +129,51 @@ internal sealed partial class HaExecutor(
         await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
     }
 
-    /// <summary>A clean stop of the agent: a leader stops its server cleanly, then releases the key so a replica takes over at once.</summary>
+    /// <summary>
+    /// A clean stop of the agent: a leader stops its server cleanly, then releases the key so a replica takes over at
+    /// once. Whatever fails on the way, the agent never exits leaving a writable primary without its watchdog.
+    /// </summary>
     public async Task ShutDownAsync(CancellationToken ct)
     {
         try
         {
-            var view = await dcs.LoadAsync(ct).ConfigureAwait(false);
+            var view = await Bounded.RunAsync(options.RetryTimeout, dcs.LoadAsync, ct).ConfigureAwait(false);
             if (view.Leader == options.Name)
                 await StepDownAsync(candidate: null, ct).ConfigureAwait(false);
-            await dcs.CloseSessionAsync(ct).ConfigureAwait(false);
+            await Bounded.RunAsync(options.RetryTimeout, dcs.CloseSessionAsync, ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!ct.IsCancellationRequested)
+        catch (Exception ex)
         {
             LogShutdownIncomplete(logger, ex.Message);
         }
-        finally
+
+        try
         {
-            fence.Disarm();
+            if ((await Bounded.RunAsync(options.RetryTimeout, postgres.QueryStateAsync, CancellationToken.None).ConfigureAwait(false)).IsPrimary)
+            {
+                state.StopLeading();
+                await postgres.StopAsync(immediate: true, CancellationToken.None).ConfigureAwait(false);
+            }
         }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or OperationCanceledException or PostgresCommandException)
+        {
+            // not running, or not answering: a server that does not answer takes no writes either
+        }
+
+        fence.Disarm();
+    }
+
+    /// <summary>
+    /// A replica needs no slots (no cascading replication), but a former primary keeps its old ones, which would pin
+    /// WAL on it forever: drop the inactive ones, once a minute.
+    /// </summary>
+    private async Task DropReplicaSlotsAsync(LocalPostgres local, CancellationToken ct)
+    {
+        if (local.Status != LocalPostgresStatus.RunningReplica || (_replicaSlotsCheckedAt is { } at && Since(at) < TimeSpan.FromMinutes(1)))
+            return;
+        _replicaSlotsCheckedAt = Stopwatch.GetTimestamp();
+        foreach (var slot in await postgres.InactiveSlotsAsync(ct).ConfigureAwait(false))
+            await postgres.DropInactiveSlotAsync(slot, ct).ConfigureAwait(false);
     }
 
     private static long FenceAt(long leaseDeadline) => leaseDeadline - (long)(FenceMargin.TotalSeconds * Stopwatch.Frequency);

@@ -13,7 +13,7 @@ internal sealed record ObservedPostgres(LocalPostgresStatus Status, PostgresStat
     {
         string? upstream = null;
         if (State?.Upstream is { } address)
-            upstream = view.Members.FirstOrDefault(m => HostAndPort(m.Value.ConnUrl) == address).Key ?? address;
+            upstream = view.Members.FirstOrDefault(m => string.Equals(HostAndPort(m.Value.ConnUrl), address.Replace("[", "", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)).Key ?? address;
         return new LocalPostgres(Status, State?.WalPosition ?? 0, State?.Timeline ?? 0, upstream) { IsStreaming = State?.IsStreaming ?? false };
     }
 
@@ -43,5 +43,5 @@ internal sealed record ObservedPostgres(LocalPostgresStatus Status, PostgresStat
 
     /// <summary><c>postgres://host:port/db</c> → <c>host:port</c>.</summary>
     public static string? HostAndPort(string? connUrl)
-        => Uri.TryCreate(connUrl, UriKind.Absolute, out var uri) ? string.Create(CultureInfo.InvariantCulture, $"{uri.Host}:{(uri.Port > 0 ? uri.Port : 5432)}") : null;
+        => Uri.TryCreate(connUrl, UriKind.Absolute, out var uri) ? string.Create(CultureInfo.InvariantCulture, $"{uri.Host.Trim('[', ']')}:{(uri.Port > 0 ? uri.Port : 5432)}") : null;
 }

@@ -22,7 +22,7 @@ internal sealed partial class SyncStandbys(AgentOptions options, EtcdDcs dcs, Po
     {
         if (!options.SynchronousMode)
             return;
-        await dcs.WriteAsync(dcs.Keys.Sync, new SyncState(options.Name, null).ToJson(), ct).ConfigureAwait(false);
+        await dcs.WriteAsLeaderAsync(dcs.Keys.Sync, new SyncState(options.Name, null).ToJson(), ct).ConfigureAwait(false);
         await SetNamesAsync(options.SynchronousModeStrict ? "*" : "", ct).ConfigureAwait(false);
     }
 
@@ -39,7 +39,8 @@ internal sealed partial class SyncStandbys(AgentOptions options, EtcdDcs dcs, Po
 
         var recorded = view.Sync?.Leader == options.Name ? view.Sync.SyncStandby : null;
         // Walsenders are known by application_name, which is the member's slot name.
-        var memberBySlot = view.Members.Keys.Where(m => m != options.Name && !view.Members[m].IsNoSync).ToDictionary(PostgresController.SlotNameFor, StringComparer.Ordinal);
+        var memberBySlot = view.Members.Keys.Where(m => m != options.Name && !view.Members[m].IsNoSync)
+            .GroupBy(PostgresController.SlotNameFor, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Min(StringComparer.Ordinal)!, StringComparer.Ordinal);
         var streaming = peers.Where(p => p.State == "streaming" && memberBySlot.ContainsKey(p.ApplicationName))
             .Select(p => memberBySlot[p.ApplicationName]).Order(StringComparer.Ordinal).ToList();
         // Keep a healthy synchronous standby; change only when it is gone.
@@ -48,9 +49,9 @@ internal sealed partial class SyncStandbys(AgentOptions options, EtcdDcs dcs, Po
         if (state.SynchronousStandbyNames != wantedNames)
         {
             if (view.Sync is not null && (view.Sync.Leader != options.Name || view.Sync.SyncStandby is not null))
-                await dcs.WriteAsync(dcs.Keys.Sync, new SyncState(options.Name, null).ToJson(), ct).ConfigureAwait(false);
+                await dcs.WriteAsLeaderAsync(dcs.Keys.Sync, new SyncState(options.Name, null).ToJson(), ct).ConfigureAwait(false);
             await SetNamesAsync(wantedNames, ct).ConfigureAwait(false);
-            _changedAt = (await postgres.QueryStateAsync(ct).ConfigureAwait(false)).WalPosition;
+            _changedAt = long.MaxValue; // measured once the new setting shows in effect (a reload only signals)
             LogChanged(logger, wantedNames.Length == 0 ? "(none: asynchronous)" : wantedNames);
             return;
         }
@@ -58,14 +59,24 @@ internal sealed partial class SyncStandbys(AgentOptions options, EtcdDcs dcs, Po
         if (wanted is null)
         {
             if (view.Sync is null || view.Sync.Leader != options.Name || view.Sync.SyncStandby is not null)
-                await dcs.WriteAsync(dcs.Keys.Sync, new SyncState(options.Name, null).ToJson(), ct).ConfigureAwait(false);
+                await dcs.WriteAsLeaderAsync(dcs.Keys.Sync, new SyncState(options.Name, null).ToJson(), ct).ConfigureAwait(false);
             return;
         }
 
         var peer = peers.First(p => p.ApplicationName == PostgresController.SlotNameFor(wanted));
-        if (recorded != wanted && peer.SyncState == "sync" && peer.FlushPosition >= Math.Min(_changedAt, state.WalPosition))
+        if (recorded == wanted || peer.SyncState != "sync")
+            return;
+        // Two steps: the first cycle that sees the standby as sync takes the primary's position (every commit
+        // acknowledged before is at or below it); a later one names the standby once it has flushed that far.
+        if (_changedAt == long.MaxValue)
         {
-            await dcs.WriteAsync(dcs.Keys.Sync, new SyncState(options.Name, wanted).ToJson(), ct).ConfigureAwait(false);
+            _changedAt = (await postgres.QueryStateAsync(ct).ConfigureAwait(false)).WalPosition;
+            return;
+        }
+
+        if (peer.FlushPosition >= _changedAt)
+        {
+            await dcs.WriteAsLeaderAsync(dcs.Keys.Sync, new SyncState(options.Name, wanted).ToJson(), ct).ConfigureAwait(false);
             LogRecorded(logger, wanted);
         }
     }

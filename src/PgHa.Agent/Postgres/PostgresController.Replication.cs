@@ -6,19 +6,52 @@ namespace PgHa.Agent.Postgres;
 internal sealed partial class PostgresController
 {
     /// <summary>Makes this node a standby clone of the upstream, streaming through a replication slot named after this member.</summary>
+    /// <remarks>
+    /// The copy goes to a directory next to the data directory and replaces it only once complete, so a clone that
+    /// fails (or an agent killed halfway) never costs the data the node had.
+    /// </remarks>
     public async Task CloneAsync(string upstreamHost, int upstreamPort, CancellationToken ct)
     {
-        if (Directory.Exists(DataDirectory))
-            Directory.Delete(DataDirectory, recursive: true);
-        PrepareDirectory(DataDirectory);
+        var data = Path.TrimEndingDirectorySeparator(DataDirectory);
+        var (clone, old) = (data + ".clone", data + ".old");
+        foreach (var leftover in new[] { clone, old })
+        {
+            if (Directory.Exists(leftover))
+                Directory.Delete(leftover, recursive: true);
+        }
+
+        PrepareDirectory(clone);
         // The leader also creates slots for the members it sees; whoever is first wins, so create-if-missing here.
         await EnsureSlotAsync(UpstreamConnectionString(upstreamHost, upstreamPort), SlotName, ct).ConfigureAwait(false);
         await _tools.RunAsync("pg_basebackup",
         [
-            "-D", DataDirectory, "-d", ReplicationConnInfo(upstreamHost, upstreamPort, withPassword: false), "-X", "stream", "-c", "fast",
+            "-D", clone, "-d", ReplicationConnInfo(upstreamHost, upstreamPort, withPassword: false), "-X", "stream", "-c", "fast",
             "-S", SlotName, "-R",
         ], TimeSpan.FromMinutes(30), ct).ConfigureAwait(false);
+        if (Directory.Exists(data))
+            Directory.Move(data, old);
+        Directory.Move(clone, data);
+        if (Directory.Exists(old))
+            Directory.Delete(old, recursive: true);
         await SetUpstreamAsync(upstreamHost, upstreamPort, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="host"/>:<paramref name="port"/> answers as a writable primary now (the only source worth rewinding from or cloning).</summary>
+    public async Task<bool> IsWritablePrimaryAsync(string host, int port, CancellationToken ct)
+    {
+        try
+        {
+            var connection = new NpgsqlConnection(UpstreamConnectionString(host, port));
+            await using var _ = connection.ConfigureAwait(false);
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            var command = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
+            await using var __ = command.ConfigureAwait(false);
+            return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
+        }
+        catch (NpgsqlException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
@@ -40,6 +73,9 @@ internal sealed partial class PostgresController
         await WriteStandbySettingsAsync(null, ct).ConfigureAwait(false);
         await File.WriteAllTextAsync(DemotedMarker, "", ct).ConfigureAwait(false);
     }
+
+    /// <summary>Keeps this (stopped) standby a standby but streaming from nobody, until the HA loop knows whom to follow.</summary>
+    public Task ClearUpstreamAsync(CancellationToken ct) => WriteStandbySettingsAsync(null, ct);
 
     /// <summary>A file next to the data directory (not in it: pg_rewind and pg_basebackup would copy or remove it).</summary>
     private string DemotedMarker => Path.TrimEndingDirectorySeparator(DataDirectory) + ".demoted";
@@ -117,6 +153,34 @@ internal sealed partial class PostgresController
         {
             // created concurrently by the leader or the member itself
         }
+    }
+
+    /// <summary>The names of this node's physical slots that nobody streams through now.</summary>
+    public async Task<IReadOnlyList<string>> InactiveSlotsAsync(CancellationToken ct)
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await using var _ = connection.ConfigureAwait(false);
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        var command = new NpgsqlCommand("SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical' AND NOT active", connection);
+        await using var __ = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await using var ___ = reader.ConfigureAwait(false);
+        var slots = new List<string>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            slots.Add(reader.GetString(0));
+        return slots;
+    }
+
+    /// <summary>Drops the slot if it exists and is inactive; <see langword="true"/> if it did.</summary>
+    public async Task<bool> DropInactiveSlotAsync(string slot, CancellationToken ct)
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await using var _ = connection.ConfigureAwait(false);
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        var command = new NpgsqlCommand("SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", connection);
+        await using var __ = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue(slot);
+        return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is long dropped && dropped > 0;
     }
 
     private string UpstreamConnectionString(string host, int port) => new NpgsqlConnectionStringBuilder(ConnectionString) { Host = host, Port = port }.ConnectionString;

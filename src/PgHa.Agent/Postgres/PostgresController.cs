@@ -99,8 +99,22 @@ internal sealed partial class PostgresController
     }
 
     /// <summary>Promotes a standby and waits until it accepts writes.</summary>
-    public Task PromoteAsync(CancellationToken ct)
-        => _tools.RunAsync("pg_ctl", ["promote", "-D", DataDirectory, "-w", "-t", Seconds(ToolTimeout)], ToolTimeout + TimeSpan.FromSeconds(5), ct);
+    public Task PromoteAsync(CancellationToken ct) => PromoteAsync(ToolTimeout, ct);
+
+    /// <summary>
+    /// Promotes a standby and waits up to <paramref name="wait"/> (whole seconds, at least 1) for it to accept writes;
+    /// <see langword="false"/> if it is still replaying then (the promotion goes on; ask again later).
+    /// </summary>
+    public async Task<bool> PromoteAsync(TimeSpan wait, CancellationToken ct)
+    {
+        var seconds = Math.Max(1, (int)wait.TotalSeconds);
+        var (exitCode, output) = await _tools.TryRunAsync("pg_ctl", ["promote", "-D", DataDirectory, "-w", "-t", seconds.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(seconds + 2), ct).ConfigureAwait(false);
+        if (exitCode == 0)
+            return true;
+        if (output.Contains("did not promote in time", StringComparison.Ordinal))
+            return false;
+        throw new PostgresCommandException($"pg_ctl promote failed with exit code {exitCode}: {output.Trim()}", exitCode);
+    }
 
     /// <summary>Whether a postmaster runs on the data directory (pg_ctl status).</summary>
     public async Task<bool> IsRunningAsync(CancellationToken ct)

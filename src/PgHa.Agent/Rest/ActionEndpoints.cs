@@ -59,7 +59,8 @@ internal static class ActionEndpoints
 
         var action = body?.Leader is not null || view.Leader is not null ? "Switchover" : "Failover";
         var oldLeader = view.Leader;
-        await dcs.WriteAsync(dcs.Keys.Failover, new FailoverRequest(body?.Leader, candidate, clock.GetUtcNow()).ToJson(), ct).ConfigureAwait(false);
+        // With a leader alive a failover is a switchover: the candidate waits to replay the leader's last position.
+        await dcs.WriteAsync(dcs.Keys.Failover, new FailoverRequest(body?.Leader ?? view.Leader, candidate, clock.GetUtcNow()).ToJson(), ct).ConfigureAwait(false);
         var deadline = clock.GetUtcNow() + ResultWait;
         while (clock.GetUtcNow() < deadline)
         {
@@ -81,7 +82,9 @@ internal static class ActionEndpoints
         try
         {
             var message = await answer.WaitAsync(TimeSpan.FromSeconds(90)).ConfigureAwait(false);
-            return Text(message.Contains("can not", StringComparison.Ordinal) || message.Contains("failed", StringComparison.Ordinal) ? 503 : 200, message);
+            var refused = message.Contains("can not", StringComparison.Ordinal) || message.Contains("failed", StringComparison.Ordinal)
+                || message.StartsWith("restart conditions", StringComparison.Ordinal);
+            return Text(refused ? 503 : 200, message);
         }
         catch (TimeoutException)
         {

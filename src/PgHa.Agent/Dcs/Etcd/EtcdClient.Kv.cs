@@ -32,6 +32,10 @@ internal sealed partial class EtcdClient
     public Task<bool> ReplaceAsync(string key, string expected, string value, long lease, CancellationToken ct)
         => TxnAsync(new(Bytes(key), "VALUE", Value: Bytes(expected)), new RequestOp(Put: new(Bytes(key), Bytes(value), lease)), ct);
 
+    /// <summary>Sets <paramref name="key"/> only while <paramref name="guardKey"/> holds <paramref name="guardValue"/> (a write only the current leader may make).</summary>
+    public Task<bool> PutIfAsync(string guardKey, string guardValue, string key, string value, CancellationToken ct)
+        => TxnAsync(new(Bytes(guardKey), "VALUE", Value: Bytes(guardValue)), new RequestOp(Put: new(Bytes(key), Bytes(value), 0)), ct);
+
     /// <summary>Deletes the key only while it holds <paramref name="expected"/> (releasing one's own leader key).</summary>
     public Task<bool> DeleteIfAsync(string key, string expected, CancellationToken ct)
         => TxnAsync(new(Bytes(key), "VALUE", Value: Bytes(expected)), new RequestOp(Delete: new(Bytes(key))), ct);
