@@ -67,6 +67,27 @@ public sealed class AgentFailoverTests
     }
 
     [Fact]
+    public async Task After_every_node_is_lost_at_once_the_cluster_comes_back_with_its_data()
+    {
+        await using var cluster = await AgentCluster.StartAsync();
+        var leader = await cluster.WaitForHealthyAsync();
+        await Writer.CreateTableAsync(leader);
+        await leader.ExecuteAsync("INSERT INTO writes(id) VALUES (42)");
+        foreach (var replica in cluster.Nodes.Where(n => n != leader))
+            await Poll.UntilAsync(async () => await replica.ScalarAsync<long>("SELECT count(*) FROM writes") == 1, cluster, what: "the row on every replica");
+
+        foreach (var node in cluster.Nodes)
+            node.KillNode(); // a power loss
+        await cluster.WaitForAsync(v => v.Leader is null, TimeSpan.FromSeconds(10), "the leader key to expire");
+        foreach (var node in cluster.Nodes)
+            node.Start();
+
+        var back = await cluster.WaitForHealthyAsync(expectedReplicas: cluster.Nodes);
+        Assert.Equal(1L, await back.ScalarAsync<long>("SELECT count(*) FROM writes WHERE id = 42"));
+        await back.ExecuteAsync("INSERT INTO writes(id) VALUES (43)");
+    }
+
+    [Fact]
     public async Task A_crashed_postmaster_on_the_leader_is_restarted_in_place_without_a_failover()
     {
         await using var cluster = await AgentCluster.StartAsync();
