@@ -38,6 +38,11 @@ public sealed class AgentFailoverTests
         Assert.Equal(503, (await leader.GetAsync("/primary")).Code);
         var history = await cluster.CtlAsync("history");
         Assert.True(history.ExitCode == 0 && history.Output.Contains(candidate.Name, StringComparison.Ordinal), history.Output);
+
+        // And back, through ctl (which posts to the leader's API with the configured token).
+        var back = await cluster.CtlAsync("switchover", "--candidate", leader.Name);
+        Assert.True(back.ExitCode == 0 && back.Output.Contains($"Successfully switched over to \"{leader.Name}\"", StringComparison.Ordinal), back.Output + cluster.Logs());
+        Assert.Equal(leader.Name, (await cluster.Dcs.LoadAsync(default)).Leader);
     }
 
     [Fact]

@@ -37,6 +37,17 @@ public sealed class AgentLifecycleTests
         var (_, metrics) = await leader.GetAsync("/metrics");
         Assert.Contains("patroni_primary{scope=\"test\",name=\"" + leader.Name + "\"} 1", metrics!.ToString());
         Assert.Equal(200, (await leader.GetAsync("/liveness")).Code);
+        Assert.Equal(200, (await leader.GetAsync("/config")).Code);
+        Assert.Equal(200, (await leader.GetAsync("/history")).Code);
+        foreach (var node in cluster.Nodes)
+        {
+            Assert.Equal(200, (await node.GetAsync("/health")).Code);
+            Assert.Equal(200, (await node.GetAsync("/read-only")).Code);
+            Assert.Equal(200, (await node.GetAsync("/readiness")).Code);
+            var (_, status) = await node.GetAsync("/patroni");
+            Assert.Equal(node == leader ? "primary" : "replica", (string?)status!["role"]);
+            Assert.Equal("running", (string?)status["state"]);
+        }
     }
 
     [Fact]

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using PgHa.Agent.Dcs;
 using PgHa.Agent.Postgres;
@@ -10,10 +7,8 @@ namespace PgHa.Agent.Ha;
 
 internal sealed partial class HaExecutor
 {
-    private readonly HashSet<string> _slotsMade = new(StringComparer.Ordinal);
     private bool _promotionPending;
     private long? _promotingSince;
-    private readonly Dictionary<string, long> _slotOwnerGoneSince = new(StringComparer.Ordinal);
     private long _publishedOptime = -1;
 
     /// <summary>The first member to win <c>initialize</c>: initdb, start, take the key, record the system identifier.</summary>
@@ -126,10 +121,11 @@ internal sealed partial class HaExecutor
         _promotingSince ??= started;
         if (!ArmFence() || Since(_promotingSince.Value) > options.PrimaryStartTimeout)
         {
-            // No fence, or a promotion that does not finish: holding the key would block every other candidate.
+            // No fence, or a promotion that does not finish: holding the key would block every other candidate. Stop the
+            // server first: a promotion in flight would otherwise finish into a writable primary without the key.
             LogPromotionGaveUp(logger, options.Name);
-            _promotingSince = null;
-            fence.Disarm();
+            (_promotingSince, _promotionPending) = (null, false);
+            await DemoteAsync(ct).ConfigureAwait(false);
             await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
             return;
         }
@@ -234,86 +230,6 @@ internal sealed partial class HaExecutor
         _publishedOptime = -1;
     }
 
-    /// <summary>
-    /// Creates a replication slot for every other member, so a replica that falls behind or restarts still finds its
-    /// WAL, and drops the inactive slot of a member gone for longer than <see cref="SlotGracePeriod"/> (it would keep
-    /// WAL on the leader forever).
-    /// </summary>
-    private async Task EnsureSlotsAsync(ClusterView view, CancellationToken ct)
-    {
-        var wanted = view.Members.Keys.Where(m => m != options.Name).Select(PostgresController.SlotNameFor).ToHashSet(StringComparer.Ordinal);
-        foreach (var peer in LastReplication.Select(r => r.ApplicationName).Concat(await postgres.InactiveSlotsAsync(ct).ConfigureAwait(false)).Distinct())
-        {
-            if (wanted.Contains(peer))
-            {
-                _slotOwnerGoneSince.Remove(peer);
-                continue;
-            }
-
-            _slotOwnerGoneSince.TryAdd(peer, Stopwatch.GetTimestamp());
-            if (Since(_slotOwnerGoneSince[peer]) > SlotGracePeriod && await postgres.DropInactiveSlotAsync(peer, ct).ConfigureAwait(false))
-            {
-                LogSlotDropped(logger, peer, SlotGracePeriod.TotalMinutes);
-                _slotOwnerGoneSince.Remove(peer);
-            }
-        }
-
-        foreach (var member in view.Members.Keys)
-        {
-            if (member == options.Name || _slotsMade.Contains(member))
-                continue;
-            await postgres.EnsureSlotAsync(PostgresController.SlotNameFor(member), ct).ConfigureAwait(false);
-            _slotsMade.Add(member);
-        }
-    }
-
-    /// <summary>Appends the timeline switch to the <c>history</c> key: <c>[timeline, switch position, reason, time, new leader]</c>, as Patroni.</summary>
-    private async Task AppendHistoryAsync(ClusterView view, CancellationToken ct)
-    {
-        try
-        {
-            var state = await postgres.QueryStateAsync(ct).ConfigureAwait(false);
-            var file = await postgres.ReadServerFileAsync($"pg_wal/{state.Timeline:X8}.history", ct).ConfigureAwait(false);
-            var last = file?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => !l.StartsWith('#'));
-            var fields = last?.Split('\t', 3);
-            if (fields is not { Length: >= 2 })
-                return;
-            var history = (view.History is { } json ? JsonNode.Parse(json) as JsonArray : null) ?? [];
-            history.Add(new JsonArray(
-                int.Parse(fields[0], CultureInfo.InvariantCulture),
-                Lsn.Parse(fields[1]),
-                fields.Length > 2 ? fields[2] : "",
-                clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture),
-                options.Name));
-            await dcs.WriteAsync(dcs.Keys.History, history.ToJsonString(), ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is JsonException or FormatException or Npgsql.NpgsqlException)
-        {
-            LogHistoryFailed(logger, ex.Message);
-        }
-    }
-
-    private async Task CheckpointAsync(CancellationToken ct)
-    {
-        try
-        {
-            await postgres.ExecuteAsync("CHECKPOINT", ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException)
-        {
-            LogHistoryFailed(logger, "post-promotion checkpoint: " + ex.Message);
-        }
-    }
-
-    private string ConfigJson() => JsonSerializer.Serialize(new Dictionary<string, object>
-    {
-        ["ttl"] = (int)options.Ttl.TotalSeconds,
-        ["loop_wait"] = options.LoopWait.TotalSeconds,
-        ["retry_timeout"] = options.RetryTimeout.TotalSeconds,
-        ["maximum_lag_on_failover"] = options.MaximumLagOnFailover,
-        ["synchronous_mode"] = options.SynchronousMode,
-    });
-
     /// <summary>Arms the fence for the current lease; if the watchdog cannot be armed, this member must not lead (Patroni's <c>watchdog: required</c>).</summary>
     private bool ArmFence()
     {
@@ -325,9 +241,6 @@ internal sealed partial class HaExecutor
 
     [LoggerMessage(EventId = 508, Level = LogLevel.Error, Message = "{Member}: cannot complete the promotion (no fence, or not done within PrimaryStartTimeout): giving the leader key up")]
     private static partial void LogPromotionGaveUp(ILogger logger, string member);
-
-    [LoggerMessage(EventId = 507, Level = LogLevel.Information, Message = "Dropped the replication slot {Slot}: its member left the cluster more than {Minutes} min ago")]
-    private static partial void LogSlotDropped(ILogger logger, string slot, double minutes);
 
     [LoggerMessage(EventId = 519, Level = LogLevel.Error, Message = "{Member}: the watchdog process cannot be armed; this member will not lead without a fence")]
     private static partial void LogNoFence(ILogger logger, string member);
@@ -358,7 +271,4 @@ internal sealed partial class HaExecutor
 
     [LoggerMessage(EventId = 517, Level = LogLevel.Warning, Message = "{Member} leads but PostgreSQL is down: starting it in place")]
     private static partial void LogRestarting(ILogger logger, string member);
-
-    [LoggerMessage(EventId = 518, Level = LogLevel.Warning, Message = "Timeline history or checkpoint: {Reason}")]
-    private static partial void LogHistoryFailed(ILogger logger, string reason);
 }
