@@ -69,6 +69,19 @@ public sealed class HaDeciderRequestTests
     }
 
     [Fact]
+    public void Candidates_follow_the_synchronous_mode_the_last_leader_published_not_their_own_setting()
+    {
+        var local = new LocalPostgres(LocalPostgresStatus.RunningReplica, 100, 1);
+        var syncCluster = View(null, sync: new SyncState("node1", "node3"), config: """{"synchronous_mode": true}""");
+        Assert.Equal(HaActionKind.None, Decide(syncCluster, local).Kind); // node2 runs with SynchronousMode off, but is not the sync standby
+
+        var options = Options();
+        options.SynchronousMode = true;
+        var asyncCluster = View(null, optime: 100, config: """{"synchronous_mode": false}""");
+        Assert.Equal(HaActionKind.AcquireLeadership, Decide(asyncCluster, local, options).Kind);
+    }
+
+    [Fact]
     public void Paused_automation_renews_and_takes_requests_but_promotes_restarts_and_demotes_nothing()
     {
         const string Paused = """{"pause": true}""";

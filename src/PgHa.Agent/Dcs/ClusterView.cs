@@ -26,6 +26,12 @@ internal sealed record ClusterView(
     /// <summary>The parsed <c>failover</c> key: a requested switchover or failover.</summary>
     public FailoverRequest? FailoverRequest => FailoverRequest.TryParse(Failover);
 
+    /// <summary>
+    /// <c>synchronous_mode</c> as the leader published it in the <c>config</c> key (<see langword="null"/> if absent). It
+    /// governs candidates: the guarantee that matters at a failover is the one the last leader gave its commits.
+    /// </summary>
+    public bool? SynchronousMode => DcsJson.TryRead(Config, r => r.TryGetProperty("synchronous_mode", out var v) ? v.ValueKind == System.Text.Json.JsonValueKind.True : (bool?)null);
+
     /// <summary>Automation is paused (maintenance mode): <c>{"pause": true}</c> in the <c>config</c> key.</summary>
     public bool IsPaused => DcsJson.ReadBool(Config, "pause");
 

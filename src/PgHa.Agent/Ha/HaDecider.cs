@@ -91,7 +91,7 @@ internal static class HaDecider
 
         if (options.NoFailover || options.FailoverPriority == 0)
             return new(HaActionKind.None, "no leader, and this member never fails over (nofailover)");
-        if (options.SynchronousMode)
+        if (view.SynchronousMode ?? options.SynchronousMode)
         {
             return view.Sync?.SyncStandby == options.Name
                 ? new(HaActionKind.AcquireLeadership, "no leader, and this member is the synchronous standby: it has every acknowledged commit")

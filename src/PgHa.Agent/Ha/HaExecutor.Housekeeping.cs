@@ -85,6 +85,26 @@ internal sealed partial class HaExecutor
         }
     }
 
+    /// <summary>The leader's <c>SynchronousMode</c> governs the cluster: publish it in the <c>config</c> key (keeping the rest, e.g. <c>pause</c>).</summary>
+    private async Task PublishSynchronousModeAsync(ClusterView view, CancellationToken ct)
+    {
+        var config = (view.Config is { } json ? TryParseObject(json) : null) ?? [];
+        config["synchronous_mode"] = options.SynchronousMode;
+        await dcs.WriteAsLeaderAsync(dcs.Keys.Config, config.ToJsonString(), ct).ConfigureAwait(false);
+    }
+
+    private static JsonObject? TryParseObject(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private string ConfigJson() => JsonSerializer.Serialize(new Dictionary<string, object>
     {
         ["ttl"] = (int)options.Ttl.TotalSeconds,

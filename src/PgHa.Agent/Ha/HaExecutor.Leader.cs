@@ -89,6 +89,8 @@ internal sealed partial class HaExecutor
             _publishedOptime = state.WalPosition;
         }
 
+        if (view.SynchronousMode != options.SynchronousMode)
+            await PublishSynchronousModeAsync(view, ct).ConfigureAwait(false);
         await EnsureSlotsAsync(view, ct).ConfigureAwait(false);
         LastReplication = await postgres.QueryReplicationAsync(ct).ConfigureAwait(false);
         await sync.ManageAsync(view, state, LastReplication, ct).ConfigureAwait(false);
