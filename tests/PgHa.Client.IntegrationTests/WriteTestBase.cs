@@ -33,6 +33,21 @@ public abstract class WriteTestBase : ClusterTestBase
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the configuration reload did not take effect");
             await Task.Delay(10);
         }
+
+        // And through the data source's own pooled connections (the ones the write will use): an idle backend applies
+        // a reload only between messages, so make sure the connection the pool hands out next already has.
+        while (!await PooledConnectionHoldsCommitsAsync(ds))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the pooled connections did not pick up the configuration");
+            await Task.Delay(10);
+        }
+    }
+
+    private static async Task<bool> PooledConnectionHoldsCommitsAsync(PgHaDataSource ds)
+    {
+        await using var connection = await ds.OpenConnectionAsync(TargetRole.Primary);
+        await using var command = new NpgsqlCommand("SELECT current_setting('synchronous_commit') = 'remote_apply' AND current_setting('synchronous_standby_names') = '*'", connection);
+        return (bool)(await command.ExecuteScalarAsync())!;
     }
 
     protected async Task WaitForCommitWaitingOnReplicationAsync(Task? write = null)

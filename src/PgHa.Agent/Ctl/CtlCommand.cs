@@ -48,7 +48,7 @@ internal static class CtlCommand
             return 2;
         }
 
-        using var etcd = AgentHost.CreateEtcdClient(options, NullLogger.Instance);
+        using var etcd = AgentHost.CreateEtcdClient(options, NullLogger.Instance, requestTimeout: TimeSpan.FromSeconds(10));
         var dcs = new EtcdDcs(etcd, new DcsKeys(options.Namespace, options.Scope), "ctl", options.Ttl, NullLogger<EtcdDcs>.Instance);
         var view = await dcs.LoadAsync(CancellationToken.None).ConfigureAwait(false);
         switch (verb)

@@ -72,13 +72,16 @@ internal static class AgentHost
         }
     }
 
-    public static EtcdClient CreateEtcdClient(AgentOptions options, ILogger logger) => new(new EtcdClientOptions
+    /// <summary>
+    /// The agent's etcd client. The retry budget is shared among the endpoints, so a dead member costs only its share
+    /// (with one endpoint a request gets the whole budget); <paramref name="requestTimeout"/> overrides it (ctl: an operator waits longer).
+    /// </summary>
+    public static EtcdClient CreateEtcdClient(AgentOptions options, ILogger logger, TimeSpan? requestTimeout = null) => new(new EtcdClientOptions
     {
         Endpoints = options.EtcdEndpoints.Select(e => new Uri(e)).ToList(),
         Username = options.EtcdUsername,
         Password = options.EtcdPassword,
-        // A member that does not answer within half the retry budget is skipped for the next.
-        RequestTimeout = options.RetryTimeout / 2,
+        RequestTimeout = requestTimeout ?? TimeSpan.FromTicks(Math.Max(options.RetryTimeout.Ticks / Math.Max(1, options.EtcdEndpoints.Count), TimeSpan.FromMilliseconds(500).Ticks)),
     }, logger);
 
     private static void AddServices(IServiceCollection services, AgentOptions options)
