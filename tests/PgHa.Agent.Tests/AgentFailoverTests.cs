@@ -69,6 +69,11 @@ public sealed class AgentFailoverTests
         Assert.Contains("rewound onto", old.LogTail(200));
         await leader.ExecuteAsync("INSERT INTO writes(id) VALUES (-1)");
         await Poll.UntilAsync(async () => await old.ScalarAsync<long>("SELECT count(*) FROM writes WHERE id = -1") == 1, cluster, what: "the rejoined node replaying the new leader's write");
+
+        // A second loss, now on timeline 2: the replicas, whose receivers die with it, still know they are on timeline 2.
+        leader.KillNode();
+        view = await cluster.WaitForAsync(v => v.Leader is { } l && l != leader.Name && v.Members[l].Role == "primary", TimeSpan.FromSeconds(30), "a leader after the second loss");
+        Assert.Equal(3, view.Members[view.Leader!].Timeline);
     }
 
     [Fact]

@@ -10,7 +10,12 @@ internal sealed partial class PostgresController
                pg_last_wal_receive_lsn() - '0/0',
                pg_last_wal_replay_lsn() - '0/0',
                CASE WHEN r.rec
-                    THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()))
+                    -- A replica's timeline: what it receives, else the newest it knows a history file of (its
+                    -- restartpoint lags, and the receiver is gone once the upstream died).
+                    THEN GREATEST(COALESCE((SELECT received_tli FROM pg_stat_wal_receiver), 0),
+                                  (SELECT timeline_id FROM pg_control_checkpoint()),
+                                  COALESCE((SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir()
+                                            WHERE name ~ '^[0-9A-F]{8}\.history$'), 0))
                     ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
                (SELECT system_identifier FROM pg_control_system()),
                CASE WHEN r.rec THEN pg_is_wal_replay_paused() ELSE false END,
