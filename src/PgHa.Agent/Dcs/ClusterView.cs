@@ -60,7 +60,9 @@ internal sealed record ClusterView(
             else if (key == keys.Config)
                 config = value;
             else if (key == keys.Status)
-                (optime, timeline) = (ParseOptime(value), DcsJson.TryRead(value, r => r.TryGetProperty("timeline", out var t) && t.TryGetInt32(out var v) ? v : (int?)null));
+                // status is {"optime": <leader WAL position>, "timeline": <its timeline>}, written by the leader and kept after it is gone (no lease)
+                (optime, timeline) = (DcsJson.TryRead(value, r => r.TryGetProperty("optime", out var o) && o.TryGetInt64(out var v) ? v : (long?)null),
+                                      DcsJson.TryRead(value, r => r.TryGetProperty("timeline", out var t) && t.TryGetInt32(out var v) ? v : (int?)null));
             else if (key == keys.Sync)
                 sync = SyncState.TryParse(value);
             else if (key == keys.History)
@@ -70,20 +72,6 @@ internal sealed record ClusterView(
         }
 
         return new ClusterView(revision, leader, leaderLease, initialize, members, failover, config, optime) { Sync = sync, History = history, LeaderTimeline = timeline };
-    }
-
-    /// <summary><c>status</c> is <c>{"optime": &lt;leader WAL position&gt;, ...}</c>, written by the leader and kept after it is gone (no lease).</summary>
-    private static long? ParseOptime(string json)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            return document.RootElement.TryGetProperty("optime", out var optime) && optime.TryGetInt64(out var value) ? value : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     private static MemberStatus? TryParse(string json)

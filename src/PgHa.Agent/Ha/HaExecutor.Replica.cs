@@ -121,7 +121,7 @@ internal sealed partial class HaExecutor
     }
 
     /// <summary>An operator's restart or reinitialise, asked through the REST API.</summary>
-    public async Task HandleRequestAsync(OperatorRequestKind kind, TaskCompletionSource<string> completion, ClusterView view, LocalPostgres local, CancellationToken ct)
+    public async Task HandleRequestAsync(OperatorRequestKind kind, TaskCompletionSource<OperatorAnswer> completion, ClusterView view, LocalPostgres local, CancellationToken ct)
     {
         try
         {
@@ -130,7 +130,7 @@ internal sealed partial class HaExecutor
                 case OperatorRequestKind.Restart when local.Status is not (LocalPostgresStatus.RunningPrimary or LocalPostgresStatus.RunningReplica)
                                                       || (local.Status == LocalPostgresStatus.RunningPrimary && view.Leader != options.Name):
                     // A stopped (perhaps fenced) former primary must come back through the HA loop, as a standby, never by request.
-                    completion.TrySetResult("restart conditions are not satisfied: PostgreSQL is not running as a leader or replica; the HA loop starts it");
+                    completion.TrySetResult(OperatorAnswer.Refused("restart conditions are not satisfied: PostgreSQL is not running as a leader or replica; the HA loop starts it"));
                     break;
                 case OperatorRequestKind.Restart:
                     state.StopLeading();
@@ -140,16 +140,16 @@ internal sealed partial class HaExecutor
                     _ = Task.Run(() => CompleteWhenReadyAsync(completion), CancellationToken.None);
                     break;
                 case OperatorRequestKind.Reinitialize when view.Leader is null:
-                    completion.TrySetResult("Cluster has no leader, can not reinitialize");
+                    completion.TrySetResult(OperatorAnswer.Refused("Cluster has no leader, can not reinitialize"));
                     break;
                 case OperatorRequestKind.Reinitialize when view.Leader == options.Name:
-                    completion.TrySetResult("I am the leader, can not reinitialize");
+                    completion.TrySetResult(OperatorAnswer.Refused("I am the leader, can not reinitialize"));
                     break;
                 case OperatorRequestKind.Reinitialize:
                     fence.Disarm();
                     await postgres.StopAsync(immediate: true, ct).ConfigureAwait(false);
                     await CloneAsync(view, view.Leader, ct).ConfigureAwait(false);
-                    completion.TrySetResult("reinitialize started");
+                    completion.TrySetResult(OperatorAnswer.Done("reinitialize started"));
                     break;
             }
         }
@@ -159,7 +159,7 @@ internal sealed partial class HaExecutor
         }
     }
 
-    private async Task CompleteWhenReadyAsync(TaskCompletionSource<string> completion)
+    private async Task CompleteWhenReadyAsync(TaskCompletionSource<OperatorAnswer> completion)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(PostgresController.ToolTimeout.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)
@@ -167,7 +167,7 @@ internal sealed partial class HaExecutor
             try
             {
                 await postgres.QueryStateAsync(CancellationToken.None).ConfigureAwait(false);
-                completion.TrySetResult("restarted successfully");
+                completion.TrySetResult(OperatorAnswer.Done("restarted successfully"));
                 return;
             }
             catch (Npgsql.NpgsqlException)
@@ -176,7 +176,7 @@ internal sealed partial class HaExecutor
             }
         }
 
-        completion.TrySetResult("restart failed: PostgreSQL did not accept connections in time");
+        completion.TrySetResult(OperatorAnswer.Refused("restart failed: PostgreSQL did not accept connections in time"));
     }
 
     [LoggerMessage(EventId = 520, Level = LogLevel.Information, Message = "{Member}: cloning the leader {Leader}")]

@@ -41,12 +41,7 @@ internal sealed partial class PostgresController
     {
         try
         {
-            var connection = new NpgsqlConnection(UpstreamConnectionString(host, port));
-            await using var _ = connection.ConfigureAwait(false);
-            await connection.OpenAsync(ct).ConfigureAwait(false);
-            var command = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
-            await using var __ = command.ConfigureAwait(false);
-            return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
+            return await ScalarAsync(UpstreamConnectionString(host, port), "SELECT NOT pg_is_in_recovery()", ct).ConfigureAwait(false) is true;
         }
         catch (NpgsqlException)
         {
@@ -138,16 +133,10 @@ internal sealed partial class PostgresController
 
     private static async Task EnsureSlotAsync(string connectionString, string slot, CancellationToken ct)
     {
-        var connection = new NpgsqlConnection(connectionString);
-        await using var _ = connection.ConfigureAwait(false);
-        await connection.OpenAsync(ct).ConfigureAwait(false);
-        var create = new NpgsqlCommand(
-            "SELECT pg_create_physical_replication_slot($1) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)", connection);
-        await using var __ = create.ConfigureAwait(false);
-        create.Parameters.AddWithValue(slot);
         try
         {
-            await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await ScalarAsync(connectionString,
+                "SELECT pg_create_physical_replication_slot($1) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)", ct, slot).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DuplicateObject)
         {
@@ -157,31 +146,13 @@ internal sealed partial class PostgresController
 
     /// <summary>The names of this node's physical slots that nobody streams through now.</summary>
     public async Task<IReadOnlyList<string>> InactiveSlotsAsync(CancellationToken ct)
-    {
-        var connection = new NpgsqlConnection(ConnectionString);
-        await using var _ = connection.ConfigureAwait(false);
-        await connection.OpenAsync(ct).ConfigureAwait(false);
-        var command = new NpgsqlCommand("SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical' AND NOT active", connection);
-        await using var __ = command.ConfigureAwait(false);
-        var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        await using var ___ = reader.ConfigureAwait(false);
-        var slots = new List<string>();
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            slots.Add(reader.GetString(0));
-        return slots;
-    }
+        => (string[])(await ScalarAsync(ConnectionString,
+            "SELECT coalesce(array_agg(slot_name::text), '{}') FROM pg_replication_slots WHERE slot_type = 'physical' AND NOT active", ct).ConfigureAwait(false))!;
 
     /// <summary>Drops the slot if it exists and is inactive; <see langword="true"/> if it did.</summary>
     public async Task<bool> DropInactiveSlotAsync(string slot, CancellationToken ct)
-    {
-        var connection = new NpgsqlConnection(ConnectionString);
-        await using var _ = connection.ConfigureAwait(false);
-        await connection.OpenAsync(ct).ConfigureAwait(false);
-        var command = new NpgsqlCommand("SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", connection);
-        await using var __ = command.ConfigureAwait(false);
-        command.Parameters.AddWithValue(slot);
-        return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is long dropped && dropped > 0;
-    }
+        => await ScalarAsync(ConnectionString, "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", ct, slot)
+            .ConfigureAwait(false) is long dropped && dropped > 0;
 
     private string UpstreamConnectionString(string host, int port) => new NpgsqlConnectionStringBuilder(ConnectionString) { Host = host, Port = port }.ConnectionString;
 

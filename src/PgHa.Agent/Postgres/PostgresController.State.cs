@@ -79,28 +79,23 @@ internal sealed partial class PostgresController
     }
 
     /// <summary>Runs one statement on the local server as the superuser.</summary>
-    public async Task ExecuteAsync(string sql, CancellationToken ct, params object[] parameters)
+    public Task ExecuteAsync(string sql, CancellationToken ct, params object[] parameters) => ScalarAsync(ConnectionString, sql, ct, parameters);
+
+    /// <summary>Reads a text file under the data directory through the server (the agent may not be able to read it directly).</summary>
+    public async Task<string?> ReadServerFileAsync(string relativePath, CancellationToken ct)
+        => await ScalarAsync(ConnectionString, "SELECT pg_read_file($1, 0, 1048576, true)", ct, relativePath).ConfigureAwait(false) as string;
+
+    /// <summary>One statement over a fresh connection (the agent's calls are few and far between: no pool), and its first value.</summary>
+    private static async Task<object?> ScalarAsync(string connectionString, string sql, CancellationToken ct, params object[] parameters)
     {
-        var connection = new NpgsqlConnection(ConnectionString);
+        var connection = new NpgsqlConnection(connectionString);
         await using var _ = connection.ConfigureAwait(false);
         await connection.OpenAsync(ct).ConfigureAwait(false);
         var command = new NpgsqlCommand(sql, connection);
         await using var __ = command.ConfigureAwait(false);
         foreach (var parameter in parameters)
             command.Parameters.AddWithValue(parameter);
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Reads a text file under the data directory through the server (the agent may not be able to read it directly).</summary>
-    public async Task<string?> ReadServerFileAsync(string relativePath, CancellationToken ct)
-    {
-        var connection = new NpgsqlConnection(ConnectionString);
-        await using var _ = connection.ConfigureAwait(false);
-        await connection.OpenAsync(ct).ConfigureAwait(false);
-        var command = new NpgsqlCommand("SELECT pg_read_file($1, 0, 1048576, true)", connection);
-        await using var __ = command.ConfigureAwait(false);
-        command.Parameters.AddWithValue(relativePath);
-        return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+        return await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>

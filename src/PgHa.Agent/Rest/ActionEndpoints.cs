@@ -81,10 +81,8 @@ internal static class ActionEndpoints
             return Text(503, $"{name} already in progress");
         try
         {
-            var message = await answer.WaitAsync(TimeSpan.FromSeconds(90)).ConfigureAwait(false);
-            var refused = message.Contains("can not", StringComparison.Ordinal) || message.Contains("failed", StringComparison.Ordinal)
-                || message.StartsWith("restart conditions", StringComparison.Ordinal);
-            return Text(refused ? 503 : 200, message);
+            var (code, message) = await answer.WaitAsync(TimeSpan.FromSeconds(90)).ConfigureAwait(false);
+            return Text(code, message);
         }
         catch (TimeoutException)
         {
