@@ -61,6 +61,26 @@ public sealed partial class PgHaDataSource
     }
 
     /// <summary>
+    /// Commits a transaction opened on one of this data source's primary connections by code that manages its own
+    /// transactions (an ORM, an execution strategy), the way units of work commit: a commit marker goes with the
+    /// COMMIT, and if the connection fails while COMMIT is in flight the marker is looked up on the new primary
+    /// (within <see cref="PgHaOptions.RetryBudget"/>), so the answer is definite instead of a guess.
+    /// </summary>
+    /// <returns>A consistency token past the commit, for read-your-writes (<see cref="PgHaConsistencyToken.None"/>
+    /// unless <paramref name="withConsistencyToken"/>, which costs nothing extra: it rides in the COMMIT's round trip).</returns>
+    /// <exception cref="PgHaCommitNotAppliedException">The COMMIT was cut off and did not take effect: run the transaction again.</exception>
+    /// <exception cref="PgHaCommitOutcomeUnknownException">The COMMIT was cut off and the outcome could not be found out.</exception>
+    /// <exception cref="NpgsqlException">The connection failed before COMMIT was sent: nothing was committed.</exception>
+    public async Task<PgHaConsistencyToken> CommitAsync(NpgsqlTransaction transaction, bool withConsistencyToken = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ThrowIfDisposed();
+        var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction is already completed.");
+        var position = await _units.CommitExternalAsync(connection, transaction, withConsistencyToken, cancellationToken).ConfigureAwait(false);
+        return withConsistencyToken ? new PgHaConsistencyToken(position) : PgHaConsistencyToken.None;
+    }
+
+    /// <summary>
     /// The SQL that creates <see cref="PgHaOptions.CommitMarkerTable"/>, for a DBA to run when the application's role
     /// may not create it. <see langword="null"/> when <see cref="PgHaOptions.ResolveInDoubtCommits"/> is off.
     /// </summary>

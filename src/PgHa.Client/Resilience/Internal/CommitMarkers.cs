@@ -22,6 +22,9 @@ internal sealed class CommitMarkers(string table)
 
     public string Table { get; } = table;
 
+    /// <summary>Whether the table is known to exist (checked or created by this data source).</summary>
+    public bool TableExists => _tableExists;
+
     /// <summary>What a DBA runs once when the application's role may not create the table.</summary>
     public string CreateScript => $"""
         CREATE SCHEMA IF NOT EXISTS {_schema};

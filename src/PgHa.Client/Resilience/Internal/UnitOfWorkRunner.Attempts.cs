@@ -55,7 +55,7 @@ internal sealed partial class UnitOfWorkRunner
     {
         var reason = exception switch
         {
-            CommitNotAppliedException => RetryReason.CommitNotApplied,
+            PgHaCommitNotAppliedException => RetryReason.CommitNotApplied,
             PgHaCommitOutcomeUnknownException => RetryReason.CommitOutcomeUnknown,
             _ => FailureClassifier.Classify(exception) switch
             {
@@ -89,7 +89,7 @@ internal sealed partial class UnitOfWorkRunner
     private bool GaveUp(Exception exception, UnitState state) => exception switch
     {
         PgHaCommitOutcomeUnknownException => false,
-        CommitNotAppliedException => true,
+        PgHaCommitNotAppliedException => true,
         PgHaException => state.Attempts > 1,
         _ => IsRetryable(exception, state),
     };
@@ -97,7 +97,7 @@ internal sealed partial class UnitOfWorkRunner
     private bool IsRetryable(Exception exception, UnitState state) => exception switch
     {
         PgHaCommitOutcomeUnknownException => state.IsIdempotent,
-        CommitNotAppliedException => true,
+        PgHaCommitNotAppliedException => true,
         PgHaException => false, // no node fitted within the remaining budget: retrying cannot help
         _ => FailureClassifier.Classify(exception).Retry switch
         {

@@ -95,7 +95,7 @@ internal sealed partial class UnitOfWorkRunner
     /// while the transaction is still in progress there, until the budget is spent.
     /// </summary>
     /// <returns>The consistency position if it committed.</returns>
-    /// <exception cref="CommitNotAppliedException">It did not commit, and now never will: run the unit again.</exception>
+    /// <exception cref="PgHaCommitNotAppliedException">It did not commit, and now never will: run the unit again.</exception>
     /// <exception cref="PgHaCommitOutcomeUnknownException">No answer within the budget.</exception>
     private async Task<NpgsqlLogSequenceNumber> ResolveAsync(InDoubtCommit doubt, UnitState state, CancellationToken cancellationToken)
     {
@@ -156,7 +156,7 @@ internal sealed partial class UnitOfWorkRunner
 
                 CountInDoubt("not_committed");
                 LogResolved(_logger, doubt.Node, token, "not committed (fenced)", node);
-                throw new CommitNotAppliedException($"the COMMIT cut off on {doubt.Node} did not take effect (marker {token} fenced on {node}); running the unit again", doubt.Cause);
+                throw new PgHaCommitNotAppliedException($"The COMMIT cut off on {doubt.Node} did not take effect (marker {token} fenced on {node}); it is safe to run again.", doubt.Node, _dataSource.Topology, doubt.Cause);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
             {
@@ -174,7 +174,7 @@ internal sealed partial class UnitOfWorkRunner
                 lookups.Add($"{node}: {ex.Message}");
                 reason = CommitOutcomeUnknownReason.NoPrimary;
             }
-            catch (Exception ex) when (ex is not CommitNotAppliedException)
+            catch (Exception ex) when (ex is not PgHaCommitNotAppliedException)
             {
                 // Whatever went wrong, the COMMIT is still in doubt: never let this pass for an ordinary error.
                 throw OutcomeUnknown(doubt, state, CommitOutcomeUnknownReason.LookupFailed, [$"{node}: {ex.GetType().Name}: {ex.Message}"]);

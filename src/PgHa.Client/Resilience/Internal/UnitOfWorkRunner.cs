@@ -112,7 +112,7 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
             _sweeper?.AfterWrite();
             return result;
         }
-        catch (Exception ex) when (ex is not (PgHaCommitOutcomeUnknownException or CommitNotAppliedException))
+        catch (Exception ex) when (ex is not (PgHaCommitOutcomeUnknownException or PgHaCommitNotAppliedException))
         {
             NoteFailure(node, state, ex);
             throw;
