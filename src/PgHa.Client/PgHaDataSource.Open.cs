@@ -54,7 +54,11 @@ public sealed partial class PgHaDataSource
                 var topology = _monitor.Current;
                 var outcome = NodeSelector.Select(topology, request, _outstanding, NextTicket(), out var index);
                 if (outcome == RouteOutcome.Selected)
+                {
+                    _metrics.Routed(role, topology.NodeSpan[index].Role, failed: false);
                     return _nodes[index].CreateConnection();
+                }
+
                 var remaining = _options.NodeWaitTimeout - _time.GetElapsedTime(started);
                 if (outcome == RouteOutcome.Fail || remaining <= TimeSpan.Zero)
                     throw NoNodeFits(topology, request, _time.GetElapsedTime(started), lastFailure: null);
@@ -96,6 +100,7 @@ public sealed partial class PgHaDataSource
                             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                         else
                             connection.Open();
+                        _metrics.Routed(request.Role, topology.NodeSpan[index].Role, failed: false);
                         return connection;
                     }
                     catch (Exception ex) when (IsNodeFailure(ex) && !cancellationToken.IsCancellationRequested)
@@ -165,6 +170,7 @@ public sealed partial class PgHaDataSource
 
     private PgHaException NoNodeFits(Topology.ClusterTopology topology, in RoutingRequest request, TimeSpan waited, Exception? lastFailure)
     {
+        _metrics.Routed(request.Role, global::PgHa.Client.Topology.NodeRole.Unknown, failed: true);
         var message = RoutingExplainer.Explain(topology, request, waited, _time.GetUtcNow());
         var cause = lastFailure ?? FirstNodeError(topology);
         return new PgHaException(message, topology, cause);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using PgHa.Client.Diagnostics;
 using PgHa.Client.Internal;
 using PgHa.Client.Resilience.Internal;
 using PgHa.Client.Routing.Internal;
@@ -23,12 +24,14 @@ public sealed partial class PgHaDataSource : DbDataSource
     private readonly TopologyMonitor _monitor;
     private readonly UnitOfWorkRunner _units;
     private readonly TimeProvider _time;
+    private readonly PgHaMetrics _metrics;
     private long _ticket;
     private int _disposed;
 
     internal PgHaDataSource(ClusterNode[] nodes, int[] outstanding, PgHaOptions options, TargetRole defaultRole,
-        string connectionString, TimeProvider time, ILoggerFactory loggerFactory)
+        string connectionString, TimeProvider time, ILoggerFactory loggerFactory, PgHaMetrics metrics)
     {
+        _metrics = metrics;
         _nodes = nodes;
         _outstanding = outstanding;
         _options = options;
@@ -37,8 +40,9 @@ public sealed partial class PgHaDataSource : DbDataSource
         ConnectionString = connectionString;
         _requests = Enum.GetValues<TargetRole>().Select(role => RoutingRequest.From(role, options)).ToArray();
         var logger = loggerFactory.CreateLogger("PgHa.Client");
-        _monitor = new TopologyMonitor(nodes, options, time, logger);
-        _units = new UnitOfWorkRunner(this, options, time, logger);
+        _monitor = new TopologyMonitor(nodes, options, time, logger, metrics);
+        metrics.Attach(() => _monitor.Current);
+        _units = new UnitOfWorkRunner(this, options, time, logger, metrics);
         _monitor.Start();
     }
 
@@ -90,6 +94,7 @@ public sealed partial class PgHaDataSource : DbDataSource
         await _monitor.DisposeAsync().ConfigureAwait(false);
         foreach (var node in _nodes)
             await node.DisposeAsync().ConfigureAwait(false);
+        _metrics.Dispose();
     }
 
     /// <inheritdoc />

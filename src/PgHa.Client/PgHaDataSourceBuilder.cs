@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -17,6 +18,7 @@ public sealed class PgHaDataSourceBuilder
     private readonly bool _loadBalanceHostsSetExplicitly;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
     private TimeProvider _timeProvider = TimeProvider.System;
+    private IMeterFactory? _meterFactory;
 
     /// <summary>Starts a builder from an Npgsql connection string.</summary>
     /// <exception cref="ArgumentException">The connection string is empty or malformed.</exception>
@@ -31,6 +33,10 @@ public sealed class PgHaDataSourceBuilder
 
     /// <summary>The connection settings shared by every node; <c>Host</c> holds the node list.</summary>
     public NpgsqlConnectionStringBuilder ConnectionStringBuilder { get; }
+
+    /// <summary>Starts a builder from a connection string and a copy of <paramref name="options"/>.</summary>
+    internal PgHaDataSourceBuilder(string connectionString, PgHaOptions options)
+        : this(connectionString) => Options = options.Clone();
 
     /// <summary>The high-availability settings.</summary>
     public PgHaOptions Options { get; } = new();
@@ -48,6 +54,16 @@ public sealed class PgHaDataSourceBuilder
     public PgHaDataSourceBuilder UseLoggerFactory(ILoggerFactory? loggerFactory)
     {
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        return this;
+    }
+
+    /// <summary>
+    /// Creates PgHa's meter (<c>PgHa.Client</c>) through this factory, as hosts expect (<c>AddPgHa</c> passes the
+    /// container's). Without one, a process-wide meter of the same name is used.
+    /// </summary>
+    public PgHaDataSourceBuilder UseMeterFactory(IMeterFactory? meterFactory)
+    {
+        _meterFactory = meterFactory;
         return this;
     }
 
@@ -76,7 +92,7 @@ public sealed class PgHaDataSourceBuilder
         for (var i = 0; i < endPoints.Length; i++)
             nodes[i] = new ClusterNode(i, endPoints[i], BuildPool(endPoints[i], options), BuildMonitorSource(endPoints[i], options), outstanding);
 
-        return new PgHaDataSource(nodes, outstanding, options, defaultRole, PublicConnectionString(), _timeProvider, _loggerFactory);
+        return new PgHaDataSource(nodes, outstanding, options, defaultRole, PublicConnectionString(), _timeProvider, _loggerFactory, new Diagnostics.PgHaMetrics(_meterFactory, options.ClusterName));
     }
 
     private NpgsqlDataSource BuildPool(NodeEndPoint endPoint, PgHaOptions options)

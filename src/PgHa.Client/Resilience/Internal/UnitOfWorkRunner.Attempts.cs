@@ -65,7 +65,7 @@ internal sealed partial class UnitOfWorkRunner
             },
         };
         LogRetry(_logger, attemptNumber, reason, exception.Message, state.Remaining.TotalSeconds);
-        PgHaTelemetry.Retries.Add(1, new("pgha.retry.reason", reason.ToString()), new("pgha.cluster", _options.ClusterName));
+        _metrics.Retried(reason);
         Activity.Current?.AddEvent(new ActivityEvent("pgha.retry", tags: new ActivityTagsCollection
         {
             ["pgha.retry.attempt"] = attemptNumber,

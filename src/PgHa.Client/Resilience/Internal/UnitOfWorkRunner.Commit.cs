@@ -190,7 +190,7 @@ internal sealed partial class UnitOfWorkRunner
     private static readonly TimeSpan LookupLockTimeout = TimeSpan.FromSeconds(2);
 
     private void CountInDoubt(string resolution)
-        => PgHaTelemetry.InDoubtCommits.Add(1, new("pgha.commit.resolution", resolution), new("pgha.cluster", _options.ClusterName));
+        => _metrics.InDoubtCommit(resolution);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 

@@ -24,6 +24,7 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
     private readonly CommitMarkers? _markers;
+    private readonly PgHaMetrics _metrics;
 
     private readonly CommitMarkerSweeper? _sweeper;
 
@@ -33,8 +34,9 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
     /// <summary>Deletes old markers; <see langword="null"/> when in-doubt commits are not resolved.</summary>
     public CommitMarkerSweeper? Sweeper => _sweeper;
 
-    public UnitOfWorkRunner(PgHaDataSource dataSource, PgHaOptions options, TimeProvider time, ILogger logger)
+    public UnitOfWorkRunner(PgHaDataSource dataSource, PgHaOptions options, TimeProvider time, ILogger logger, PgHaMetrics metrics)
     {
+        _metrics = metrics;
         _dataSource = dataSource;
         _options = options;
         _time = time;

@@ -36,6 +36,7 @@ internal sealed partial class TopologyMonitor
         }
 
         LogPrimaryChange(previous, next);
+        TrackFailover(previous, next);
         if (previous.PrimaryIndex >= 0 && next.PrimaryIndex < 0)
         {
             Interlocked.Exchange(ref _primaryLostAt, _time.GetTimestamp());

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using PgHa.Client.Diagnostics;
 using PgHa.Client.Internal;
 using PgHa.Client.Resilience.Internal;
 
@@ -22,6 +23,7 @@ internal sealed partial class TopologyMonitor : IAsyncDisposable
     private readonly PgHaOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly PgHaMetrics _metrics;
     private readonly CancellationTokenSource _stop = new();
     private ClusterTopology _current;
     private TaskCompletionSource _changed = NewSignal();
@@ -29,8 +31,9 @@ internal sealed partial class TopologyMonitor : IAsyncDisposable
     private int _primaryWaiters;
     private long _primaryLostAt; // timestamp; 0 = the primary was never lost
 
-    public TopologyMonitor(ClusterNode[] nodes, PgHaOptions options, TimeProvider time, ILogger logger)
+    public TopologyMonitor(ClusterNode[] nodes, PgHaOptions options, TimeProvider time, ILogger logger, PgHaMetrics metrics)
     {
+        _metrics = metrics;
         _nodes = nodes;
         _options = options;
         _time = time;
@@ -111,6 +114,7 @@ internal sealed partial class TopologyMonitor : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        EndFailoverSpan();
         _events.Writer.TryComplete();
         // Monitors stop on cancellation; the bound only guards against a driver call that ignores it.
         await Task.WhenAny(Task.WhenAll(_running), Task.Delay(TimeSpan.FromSeconds(5), TimeProvider.System)).ConfigureAwait(false);
