@@ -13,8 +13,9 @@ internal static class DurationText
         if (string.IsNullOrWhiteSpace(text))
             return false;
         text = text.Trim();
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value))
-            return true;
+        // A bare number would parse as days ("2" is two days): only the colon form is read as a TimeSpan.
+        if (text.Contains(':', StringComparison.Ordinal))
+            return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value);
         // "ms" before "m" and "s": the longest suffix that matches wins.
         foreach (var (suffix, milliseconds) in Units)
         {

@@ -28,6 +28,8 @@ internal sealed class TelemetryRecorder : IDisposable
             if (Equals(tagged.GetValueOrDefault("pgha.cluster"), _cluster))
                 Measurements.Enqueue((instrument.Name, value, tagged));
         });
+        _meters.SetMeasurementEventCallback<int>((instrument, value, tags, _) => RecordNumber(instrument, value, tags));
+        _meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => RecordNumber(instrument, value, tags));
         _meters.Start();
         _activities = new ActivityListener
         {
@@ -46,8 +48,23 @@ internal sealed class TelemetryRecorder : IDisposable
 
     public ConcurrentQueue<Activity> Activities { get; } = new();
 
+    /// <summary>Measurements of <c>int</c> and <c>double</c> instruments (gauges, histograms), as doubles.</summary>
+    public ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> Numbers { get; } = new();
+
+    /// <summary>Makes the observable gauges report now.</summary>
+    public void ObserveGauges() => _meters.RecordObservableInstruments();
+
     public long Sum(string instrument, string tag, string value)
         => Measurements.Where(m => m.Instrument == instrument && Equals(m.Tags.GetValueOrDefault(tag), value)).Sum(m => m.Value);
+
+    private void RecordNumber(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var tagged = new Dictionary<string, object?>();
+        foreach (var tag in tags)
+            tagged[tag.Key] = tag.Value;
+        if (Equals(tagged.GetValueOrDefault("pgha.cluster"), _cluster))
+            Numbers.Enqueue((instrument.Name, value, tagged));
+    }
 
     public void Dispose()
     {

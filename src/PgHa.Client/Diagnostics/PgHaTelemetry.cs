@@ -13,6 +13,13 @@ public static class PgHaTelemetry
     /// <summary>The name of both the <see cref="ActivitySource"/> and the <see cref="Meter"/>: <c>"PgHa.Client"</c>.</summary>
     public const string Name = "PgHa.Client";
 
+    /// <summary>
+    /// The name of Npgsql's own <see cref="Meter"/> and <see cref="ActivitySource"/>: <c>"Npgsql"</c> (pool and command
+    /// metrics, a span per command). PgHa's per-node pools publish there like any Npgsql data source, named
+    /// <c>{ClusterName}/{host}:{port}</c>.
+    /// </summary>
+    public const string NpgsqlName = "Npgsql";
+
     internal static readonly string? Version = typeof(PgHaTelemetry).Assembly.GetName().Version?.ToString();
 
     internal static readonly ActivitySource Source = new(Name, Version);
