@@ -19,8 +19,7 @@ internal sealed class PgHaContextState(IServiceProvider services) : IResettableS
 
     // Resolved on first use: the interceptors holding this state are created while EF is still initializing the
     // context, before its options can be resolved.
-    private PgHaOptionsExtension Extension => _extension ??= services.GetRequiredService<IDbContextOptions>().FindExtension<PgHaOptionsExtension>()
-        ?? throw new InvalidOperationException("The context's options have no PgHa extension; configure it with UsePgHa.");
+    private PgHaOptionsExtension Extension => _extension ??= ValidatedExtension();
 
     public PgHaDataSource DataSource => Extension.DataSource;
 
@@ -57,6 +56,17 @@ internal sealed class PgHaContextState(IServiceProvider services) : IResettableS
         => ((IInfrastructure<IServiceProvider>)context).Instance.GetService<PgHaContextState>();
 
     public bool Manages(DbConnection? connection) => connection is not null && ReferenceEquals(connection, Current);
+
+    // EF validates extensions only when it builds a service provider, and contexts whose options differ in ways that
+    // do not change their services share one: so each context's options are checked here, once.
+    private PgHaOptionsExtension ValidatedExtension()
+    {
+        var options = services.GetRequiredService<IDbContextOptions>();
+        var extension = options.FindExtension<PgHaOptionsExtension>()
+            ?? throw new InvalidOperationException("The context's options have no PgHa extension; configure it with UsePgHa.");
+        extension.Validate(options);
+        return extension;
+    }
 
     public NpgsqlConnection CreatePlaceholder()
     {
