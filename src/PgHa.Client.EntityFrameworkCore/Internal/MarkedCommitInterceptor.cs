@@ -1,0 +1,74 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
+
+namespace PgHa.Client.EntityFrameworkCore.Internal;
+
+/// <summary>
+/// Commits EF's transactions on the primary through <see cref="PgHaDataSource.CommitAsync"/>: a commit marker
+/// travels with the COMMIT, so a COMMIT cut off by a failover is looked up on the new primary instead of guessed
+/// at. EF is then told the commit is done. Transactions are refused on replica connections.
+/// </summary>
+internal sealed class MarkedCommitInterceptor(PgHaContextState state) : DbTransactionInterceptor
+{
+    public override InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
+    {
+        if (RefuseOnReplica(connection, eventData.Context) is { } refusal)
+        {
+            eventData.Context!.Database.CloseConnection();
+            throw refusal;
+        }
+
+        return result;
+    }
+
+    public override async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
+    {
+        if (RefuseOnReplica(connection, eventData.Context) is { } refusal)
+        {
+            await eventData.Context!.Database.CloseConnectionAsync().ConfigureAwait(false);
+            throw refusal;
+        }
+
+        return result;
+    }
+
+    // Sync over async: PgHa's COMMIT path (marker, in-doubt lookup) exists only as async. It never captures a
+    // synchronization context, so blocking on it cannot deadlock; it only holds the thread, as sync EF does anyway.
+    public override InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+    {
+        if (!ShouldCommit(transaction, result, out var npgsql))
+            return result;
+        CommitAsync(npgsql, CancellationToken.None).GetAwaiter().GetResult();
+        return InterceptionResult.Suppress();
+    }
+
+    public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        if (!ShouldCommit(transaction, result, out var npgsql))
+            return result;
+        await CommitAsync(npgsql, cancellationToken).ConfigureAwait(false);
+        return InterceptionResult.Suppress();
+    }
+
+    private bool ShouldCommit(DbTransaction transaction, InterceptionResult result, out NpgsqlTransaction npgsql)
+    {
+        npgsql = (transaction as NpgsqlTransaction)!;
+        return !result.IsSuppressed && npgsql is not null && state.IsPrimaryConnection(npgsql.Connection);
+    }
+
+    private async Task CommitAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        var session = state.Session;
+        var token = await state.DataSource.CommitAsync(transaction, withConsistencyToken: session is not null, cancellationToken).ConfigureAwait(false);
+        session?.Observe(token);
+    }
+
+    private InvalidOperationException? RefuseOnReplica(DbConnection connection, DbContext? context)
+        => context is not null && state.Manages(connection) && state.Role is not TargetRole.Primary
+            ? new InvalidOperationException(
+                "A transaction was begun on a replica connection (inside a ReadFromReplica scope, or on a connection opened in one). "
+                + "Transactions go to the primary: end the scope, and close any connection opened in it, before beginning one.")
+            : null;
+}
