@@ -60,7 +60,7 @@ public sealed class PgHaExecutionStrategy : ExecutionStrategy
         var options = State.DataSource.Options;
         if (RemainingBudget <= TimeSpan.Zero)
             throw new RetryLimitExceededException(GaveUpMessage(options), lastException);
-        PgHaTelemetry.Retries.Add(1, new("pgha.retry.reason", RetryDecision.ReasonFor(failure).ToString()), new("pgha.cluster", options.ClusterName));
+        State.DataSource.Metrics.Retried(RetryDecision.ReasonFor(failure));
         return TimeSpan.Zero;
     }
 

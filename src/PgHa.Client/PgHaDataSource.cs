@@ -75,6 +75,8 @@ public sealed partial class PgHaDataSource : DbDataSource
 
     internal UnitOfWorkRunner Units => _units;
 
+    internal PgHaMetrics Metrics => _metrics;
+
     /// <inheritdoc />
     protected override DbConnection CreateDbConnection() => CreateConnection();
 
