@@ -20,15 +20,15 @@ public sealed class AddPgHaTests(SharedCluster shared)
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["PgHa:ConnectionString"] = shared.Cluster.ConnectionString,
-            ["PgHa:ClusterName"] = "bound",
-            ["PgHa:MaxReplicaLag"] = "2s",
-            ["PgHa:ProbeInterval"] = "00:00:00.5",
-            ["PgHa:FailoverProbeInterval"] = "50ms",
-            ["PgHa:ReplicaFallback"] = "throw",
-            ["PgHa:MaxReplicaLagBytes"] = "1048576",
+            ["TestPgHa:ConnectionString"] = shared.Cluster.ConnectionString,
+            ["TestPgHa:ClusterName"] = "bound",
+            ["TestPgHa:MaxReplicaLag"] = "2s",
+            ["TestPgHa:ProbeInterval"] = "00:00:00.5",
+            ["TestPgHa:FailoverProbeInterval"] = "50ms",
+            ["TestPgHa:ReplicaFallback"] = "throw",
+            ["TestPgHa:MaxReplicaLagBytes"] = "1048576",
         });
-        builder.Services.AddPgHa(builder.Configuration.GetSection("PgHa"), o => o.RetryBudget = TimeSpan.FromSeconds(20));
+        builder.Services.AddPgHa(builder.Configuration.GetSection("TestPgHa"), o => o.RetryBudget = TimeSpan.FromSeconds(20));
         using var host = builder.Build();
         await host.StartAsync();
 
@@ -56,19 +56,19 @@ public sealed class AddPgHaTests(SharedCluster shared)
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["PgHa:MaxReplicaLagg"] = "2s",
-            ["PgHa:ProbeInterval"] = "2 seconds",
-            ["PgHa:ReplicaFallback"] = "1",
-            ["PgHa:FailedProbesBeforeDown"] = "0",
+            ["TestPgHa:MaxReplicaLagg"] = "2s",
+            ["TestPgHa:ProbeInterval"] = "2 seconds",
+            ["TestPgHa:ReplicaFallback"] = "1",
+            ["TestPgHa:FailedProbesBeforeDown"] = "0",
         });
-        builder.Services.AddPgHa(builder.Configuration.GetSection("PgHa"));
+        builder.Services.AddPgHa(builder.Configuration.GetSection("TestPgHa"));
         using var host = builder.Build();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains("PgHa:MaxReplicaLagg is not a PgHa option", error.Message);
-        Assert.Contains("PgHa:ProbeInterval = \"2 seconds\" is not a duration", error.Message);
-        Assert.Contains("PgHa:ReplicaFallback = \"1\" is not one of Primary, Throw", error.Message);
+        Assert.Contains("TestPgHa:MaxReplicaLagg is not a PgHa option", error.Message);
+        Assert.Contains("TestPgHa:ProbeInterval = \"2 seconds\" is not a duration", error.Message);
+        Assert.Contains("TestPgHa:ReplicaFallback = \"1\" is not one of Primary, Throw", error.Message);
         Assert.Contains("ConnectionString is required", error.Message);
         Assert.Contains("FailedProbesBeforeDown must be at least 1", error.Message);
     }
