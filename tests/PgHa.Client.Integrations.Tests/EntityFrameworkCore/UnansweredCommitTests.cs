@@ -40,11 +40,13 @@ public sealed class UnansweredCommitTests : HeldCommitTestBase
         var text = EfTest.UniqueText("unanswered");
         await using var db = NewContext();
         Task<int> save = null!;
+        var committer = 0;
         await WithCommitsHeldAsync(async () =>
         {
             db.Orders.Add(new Order { Text = text });
             save = db.SaveChangesAsync();
             await WaitForCommitWaitingOnReplicationAsync(save);
+            committer = await Node1.ExecuteScalarAsync<int>("SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep'");
 
             await Task.Delay(TimeSpan.FromSeconds(3)); // past the 2 s budget: PgHa stopped waiting, the COMMIT did not stop
             // Had the save returned, EF would have disposed the transaction on the connection the COMMIT still runs on.
@@ -53,6 +55,9 @@ public sealed class UnansweredCommitTests : HeldCommitTestBase
 
         var unknown = await Assert.ThrowsAsync<PgHaCommitOutcomeUnknownException>(() => save.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(CommitOutcomeUnknownReason.BudgetExhausted, unknown.Reason);
+        // PgHa read the COMMIT's answer and returned the connection to its pool, alive: had EF disposed the transaction
+        // while PgHa was still reading, two readers on one connection would have broken it (the backend would be gone).
+        Assert.Equal("idle", await Node1.ExecuteScalarAsync<string>($"SELECT state FROM pg_stat_activity WHERE pid = {committer}"));
         Assert.Equal(1, await EfTest.CountOrdersAsync(Node1, text));
         await using var next = NewContext();
         next.Orders.Add(new Order { Text = text + "-next" });
