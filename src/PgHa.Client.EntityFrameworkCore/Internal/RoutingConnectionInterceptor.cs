@@ -20,7 +20,7 @@ internal sealed class RoutingConnectionInterceptor(PgHaContextState state) : DbC
 
     public override InterceptionResult ConnectionOpening(DbConnection connection, ConnectionEventData eventData, InterceptionResult result)
     {
-        if (!ShouldRoute(connection, eventData, result, out var context))
+        if (result.IsSuppressed || eventData.Context is not { } context || !ShouldRoute(connection, context))
             return result;
         var role = state.RoleForNextOpen;
         Install(context, connection, ConnectionRouter.Open(state, role, context), role);
@@ -29,18 +29,15 @@ internal sealed class RoutingConnectionInterceptor(PgHaContextState state) : DbC
 
     public override async ValueTask<InterceptionResult> ConnectionOpeningAsync(DbConnection connection, ConnectionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
-        if (!ShouldRoute(connection, eventData, result, out var context))
+        if (result.IsSuppressed || eventData.Context is not { } context || !ShouldRoute(connection, context))
             return result;
         var role = state.RoleForNextOpen;
         Install(context, connection, await ConnectionRouter.OpenAsync(state, role, context, cancellationToken).ConfigureAwait(false), role);
         return InterceptionResult.Suppress();
     }
 
-    private bool ShouldRoute(DbConnection connection, ConnectionEventData eventData, InterceptionResult result, out DbContext context)
+    private bool ShouldRoute(DbConnection connection, DbContext context)
     {
-        context = eventData.Context!;
-        if (result.IsSuppressed || eventData.Context is null)
-            return false;
         if (state.Manages(connection))
             return true;
         // A connection the application set (SetDbConnection), or one Npgsql's provider made for itself (the admin
