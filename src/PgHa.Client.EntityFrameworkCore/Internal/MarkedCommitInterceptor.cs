@@ -39,7 +39,7 @@ internal sealed class MarkedCommitInterceptor(PgHaContextState state) : DbTransa
     // synchronization context, so blocking on it cannot deadlock; it only holds the thread, as sync EF does anyway.
     public override InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
     {
-        if (!ShouldCommit(transaction, result, out var npgsql))
+        if (result.IsSuppressed || transaction is not NpgsqlTransaction npgsql || !state.IsPrimaryConnection(npgsql.Connection))
             return result;
         CommitAsync(npgsql).GetAwaiter().GetResult();
         return InterceptionResult.Suppress();
@@ -53,16 +53,10 @@ internal sealed class MarkedCommitInterceptor(PgHaContextState state) : DbTransa
     /// </remarks>
     public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
-        if (!ShouldCommit(transaction, result, out var npgsql))
+        if (result.IsSuppressed || transaction is not NpgsqlTransaction npgsql || !state.IsPrimaryConnection(npgsql.Connection))
             return result;
         await CommitAsync(npgsql).ConfigureAwait(false);
         return InterceptionResult.Suppress();
-    }
-
-    private bool ShouldCommit(DbTransaction transaction, InterceptionResult result, out NpgsqlTransaction npgsql)
-    {
-        npgsql = (transaction as NpgsqlTransaction)!;
-        return !result.IsSuppressed && npgsql is not null && state.IsPrimaryConnection(npgsql.Connection);
     }
 
     private async Task CommitAsync(NpgsqlTransaction transaction)

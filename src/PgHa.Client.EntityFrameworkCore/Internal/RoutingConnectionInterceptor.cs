@@ -58,12 +58,14 @@ internal sealed class RoutingConnectionInterceptor(PgHaContextState state) : DbC
             // Disposes the connection it replaces: the placeholder, or the last routed one, already closed.
             database.SetDbConnection(routed, contextOwnsConnection: true);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex)
         {
             routed.Dispose();
-            throw new InvalidOperationException(
-                "PgHa could not route the context's connection: it was opened explicitly (Database.OpenConnection) and has since broken or been closed underneath. "
-                + "An explicitly opened connection cannot be moved to another node while EF counts it open; close it (Database.CloseConnection) and run the work again.", ex);
+            if (ex is InvalidOperationException)
+                throw new InvalidOperationException(
+                    "PgHa could not route the context's connection: it was opened explicitly (Database.OpenConnection) and has since broken or been closed underneath. "
+                    + "An explicitly opened connection cannot be moved to another node while EF counts it open; close it (Database.CloseConnection) and run the work again.", ex);
+            throw;
         }
 
         database.SetCommandTimeout(commandTimeout);

@@ -58,6 +58,22 @@ public sealed class SaveChangesAcrossPromotionTests : EfClusterTestBase
     }
 
     [Fact]
+    public async Task A_connection_opened_explicitly_that_broke_in_a_failover_fails_with_a_message_saying_to_close_it()
+    {
+        await using var db = NewContext();
+        await db.Database.OpenConnectionAsync();
+        Assert.Equal(Node1.Port, await EfTest.ServerPortAsync(db));
+
+        Node1.Kill();
+        await Node2.PromoteAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => EfTest.ServerPortAsync(db));
+        Assert.Contains("opened explicitly", error.Message, StringComparison.Ordinal);
+        await db.Database.CloseConnectionAsync();
+        Assert.Equal(Node2.Port, await EfTest.ServerPortAsync(db)); // closed, it is routed again
+    }
+
+    [Fact]
     public async Task Saves_running_through_a_SIGKILL_and_promotion_fail_none_lose_none_and_duplicate_none()
     {
         // Asynchronous replication loses commits the primary acknowledged but had not streamed when it died
