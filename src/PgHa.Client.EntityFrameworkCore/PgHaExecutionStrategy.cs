@@ -56,7 +56,7 @@ public sealed class PgHaExecutionStrategy : ExecutionStrategy
     protected override TimeSpan? GetNextDelay(Exception lastException)
     {
         var failure = CallOnWrappedException(lastException, static e => e);
-        RetryDecision.NoteFailure(failure, State);
+        RetryDecision.NoteFailure(failure, State, Context);
         var options = State.DataSource.Options;
         if (RemainingBudget <= TimeSpan.Zero)
             throw new RetryLimitExceededException(GaveUpMessage(options), lastException);

@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -38,31 +39,67 @@ internal sealed class MarkedCommitInterceptor(PgHaContextState state) : DbTransa
     // synchronization context, so blocking on it cannot deadlock; it only holds the thread, as sync EF does anyway.
     public override InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
     {
-        if (!ShouldCommit(transaction, result, out var npgsql))
+        if (result.IsSuppressed || transaction is not NpgsqlTransaction npgsql || !state.IsPrimaryConnection(npgsql.Connection))
             return result;
-        CommitAsync(npgsql, CancellationToken.None).GetAwaiter().GetResult();
+        CommitAsync(npgsql).GetAwaiter().GetResult();
         return InterceptionResult.Suppress();
     }
 
+    /// <remarks>
+    /// The caller's cancellation token is not passed on. PgHa never cancels a COMMIT (cancelling one that waits for a
+    /// synchronous standby makes PostgreSQL commit it locally and answer success); told to stop, it leaves the COMMIT
+    /// running on the connection. EF would then dispose the transaction on that same connection while the COMMIT is
+    /// read, and wait for it anyway. So the COMMIT and its lookup run to an answer, bounded by the retry budget.
+    /// </remarks>
     public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
-        if (!ShouldCommit(transaction, result, out var npgsql))
+        if (result.IsSuppressed || transaction is not NpgsqlTransaction npgsql || !state.IsPrimaryConnection(npgsql.Connection))
             return result;
-        await CommitAsync(npgsql, cancellationToken).ConfigureAwait(false);
+        await CommitAsync(npgsql).ConfigureAwait(false);
         return InterceptionResult.Suppress();
     }
 
-    private bool ShouldCommit(DbTransaction transaction, InterceptionResult result, out NpgsqlTransaction npgsql)
-    {
-        npgsql = (transaction as NpgsqlTransaction)!;
-        return !result.IsSuppressed && npgsql is not null && state.IsPrimaryConnection(npgsql.Connection);
-    }
-
-    private async Task CommitAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    private async Task CommitAsync(NpgsqlTransaction transaction)
     {
         var session = state.Session;
-        var token = await state.DataSource.CommitAsync(transaction, withConsistencyToken: session is not null, cancellationToken).ConfigureAwait(false);
-        session?.Observe(token);
+        var connection = transaction.Connection!;
+        try
+        {
+            var token = await state.DataSource.CommitAsync(transaction, withConsistencyToken: session is not null, CancellationToken.None).ConfigureAwait(false);
+            session?.Observe(token);
+        }
+        catch (PgHaCommitOutcomeUnknownException) when (IsBusy(connection))
+        {
+            // The COMMIT got no answer within the retry budget: PgHa left it running and disposes the connection when
+            // it ends. EF disposes the transaction next, which would read the same connection concurrently: wait until
+            // PgHa has let go of it. (EF's own dispose would wait for the answer too.)
+            await ClosedAsync(connection).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static bool IsBusy(NpgsqlConnection connection)
+        => (connection.FullState & (ConnectionState.Executing | ConnectionState.Fetching)) != 0;
+
+    private static async Task ClosedAsync(NpgsqlConnection connection)
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnStateChange(object? sender, StateChangeEventArgs e)
+        {
+            if (e.CurrentState == ConnectionState.Closed)
+                closed.TrySetResult();
+        }
+
+        connection.StateChange += OnStateChange;
+        try
+        {
+            if (connection.State != ConnectionState.Closed)
+                await closed.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            connection.StateChange -= OnStateChange;
+        }
     }
 
     private InvalidOperationException? RefuseOnReplica(DbConnection connection, DbContext? context)

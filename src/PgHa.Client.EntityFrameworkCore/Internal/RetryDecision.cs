@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using PgHa.Client.Resilience;
 using PgHa.Client.Resilience.Internal;
@@ -30,11 +31,13 @@ internal static class RetryDecision
     /// open wait for a snapshot newer than the one the failure was seen on, so a dead or demoted node is not
     /// picked again. A failure PgHa resolved itself (an in-doubt COMMIT) already waited for the new primary.
     /// </summary>
-    public static void NoteFailure(Exception exception, PgHaContextState state)
+    public static void NoteFailure(Exception exception, PgHaContextState state, DbContext context)
     {
         if (exception is PgHaException || FailureClassifier.Classify(exception).Retry != RetryKind.AfterFailover)
             return;
-        if (state.Node is { } node)
+        // The node the context's connection was last routed to is where the operation ran, unless the application
+        // has since given the context a connection of its own.
+        if (state.Node is { } node && state.Manages(context.Database.GetDbConnection()))
             state.DataSource.ReportNodeFailure(node, exception);
         state.FailedOnVersion = state.DataSource.Topology.Version;
     }

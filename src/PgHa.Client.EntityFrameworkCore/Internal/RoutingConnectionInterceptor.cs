@@ -20,7 +20,7 @@ internal sealed class RoutingConnectionInterceptor(PgHaContextState state) : DbC
 
     public override InterceptionResult ConnectionOpening(DbConnection connection, ConnectionEventData eventData, InterceptionResult result)
     {
-        if (!ShouldRoute(connection, eventData, result, out var context))
+        if (result.IsSuppressed || eventData.Context is not { } context || !ShouldRoute(connection, context))
             return result;
         var role = state.RoleForNextOpen;
         Install(context, connection, ConnectionRouter.Open(state, role, context), role);
@@ -29,18 +29,15 @@ internal sealed class RoutingConnectionInterceptor(PgHaContextState state) : DbC
 
     public override async ValueTask<InterceptionResult> ConnectionOpeningAsync(DbConnection connection, ConnectionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
-        if (!ShouldRoute(connection, eventData, result, out var context))
+        if (result.IsSuppressed || eventData.Context is not { } context || !ShouldRoute(connection, context))
             return result;
         var role = state.RoleForNextOpen;
         Install(context, connection, await ConnectionRouter.OpenAsync(state, role, context, cancellationToken).ConfigureAwait(false), role);
         return InterceptionResult.Suppress();
     }
 
-    private bool ShouldRoute(DbConnection connection, ConnectionEventData eventData, InterceptionResult result, out DbContext context)
+    private bool ShouldRoute(DbConnection connection, DbContext context)
     {
-        context = eventData.Context!;
-        if (result.IsSuppressed || eventData.Context is null)
-            return false;
         if (state.Manages(connection))
             return true;
         // A connection the application set (SetDbConnection), or one Npgsql's provider made for itself (the admin
@@ -61,12 +58,14 @@ internal sealed class RoutingConnectionInterceptor(PgHaContextState state) : DbC
             // Disposes the connection it replaces: the placeholder, or the last routed one, already closed.
             database.SetDbConnection(routed, contextOwnsConnection: true);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex)
         {
             routed.Dispose();
-            throw new InvalidOperationException(
-                "PgHa could not route the context's connection: it was opened explicitly (Database.OpenConnection) and has since broken or been closed underneath. "
-                + "An explicitly opened connection cannot be moved to another node while EF counts it open; close it (Database.CloseConnection) and run the work again.", ex);
+            if (ex is InvalidOperationException)
+                throw new InvalidOperationException(
+                    "PgHa could not route the context's connection: it was opened explicitly (Database.OpenConnection) and has since broken or been closed underneath. "
+                    + "An explicitly opened connection cannot be moved to another node while EF counts it open; close it (Database.CloseConnection) and run the work again.", ex);
+            throw;
         }
 
         database.SetCommandTimeout(commandTimeout);

@@ -2,13 +2,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace PgHa.Client.Integrations.Tests.EntityFrameworkCore;
 
-public sealed class Order
-{
-    public long Id { get; set; }
-
-    public string Text { get; set; } = "";
-}
-
 /// <summary>The small model the EF tests use: <c>orders(id identity, text)</c>.</summary>
 public sealed class OrdersContext(DbContextOptions<OrdersContext> options) : DbContext(options)
 {

@@ -32,10 +32,3 @@ public sealed class SharedEfCluster : IAsyncLifetime
 
     public Task WaitForReplicasAsync() => Task.WhenAll(Cluster.Nodes.Skip(1).Select(r => r.WaitForReplayAsync(Primary, TimeSpan.FromSeconds(10))));
 }
-
-/// <summary>The test classes that share <see cref="SharedEfCluster"/>.</summary>
-[CollectionDefinition(Name)]
-public sealed class SharedEfClusterCollection : ICollectionFixture<SharedEfCluster>
-{
-    public const string Name = "EF Core, shared cluster";
-}

@@ -1,0 +1,9 @@
+namespace PgHa.Client.Integrations.Tests.EntityFrameworkCore;
+
+/// <summary>A row of <c>orders</c>.</summary>
+public sealed class Order
+{
+    public long Id { get; set; }
+
+    public string Text { get; set; } = "";
+}
