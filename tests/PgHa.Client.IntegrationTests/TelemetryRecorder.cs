@@ -22,10 +22,7 @@ internal sealed class TelemetryRecorder : IDisposable
         };
         _meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            var tagged = new Dictionary<string, object?>();
-            foreach (var tag in tags)
-                tagged[tag.Key] = tag.Value;
-            if (Equals(tagged.GetValueOrDefault("pgha.cluster"), _cluster))
+            if (OurCluster(tags) is { } tagged)
                 Measurements.Enqueue((instrument.Name, value, tagged));
         });
         _meters.SetMeasurementEventCallback<int>((instrument, value, tags, _) => RecordNumber(instrument, value, tags));
@@ -59,11 +56,17 @@ internal sealed class TelemetryRecorder : IDisposable
 
     private void RecordNumber(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
+        if (OurCluster(tags) is { } tagged)
+            Numbers.Enqueue((instrument.Name, value, tagged));
+    }
+
+    /// <summary>The measurement's tags, if it is for the recorded cluster.</summary>
+    private Dictionary<string, object?>? OurCluster(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
         var tagged = new Dictionary<string, object?>();
         foreach (var tag in tags)
             tagged[tag.Key] = tag.Value;
-        if (Equals(tagged.GetValueOrDefault("pgha.cluster"), _cluster))
-            Numbers.Enqueue((instrument.Name, value, tagged));
+        return Equals(tagged.GetValueOrDefault("pgha.cluster"), _cluster) ? tagged : null;
     }
 
     public void Dispose()

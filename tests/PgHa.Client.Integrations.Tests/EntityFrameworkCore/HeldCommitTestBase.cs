@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using PgHa.Client.IntegrationTests;
 using PgHa.Testing;
 using Xunit;
 
@@ -45,55 +46,10 @@ public abstract class HeldCommitTestBase : EfClusterTestBase
     /// COMMITs on node1 wait until a replica has applied them, and replay is paused: every COMMIT hangs in flight.
     /// Set with ALTER SYSTEM on node1 only (auto.conf is not replicated), so a promoted replica does not wait.
     /// </summary>
-    private async Task HoldCommitsAsync()
-    {
-        await Node2.PauseReplayAsync();
-        await Node3.PauseReplayAsync();
-        await Node1.ExecuteAsync("ALTER SYSTEM SET synchronous_standby_names = '*'");
-        await Node1.ExecuteAsync("ALTER SYSTEM SET synchronous_commit = 'remote_apply'");
-        await Node1.ExecuteAsync("SELECT pg_reload_conf()");
-        // An idle pooled backend applies a reload only between messages: wait until the connection the pool hands
-        // out next (the one the save will use) has it.
-        var clock = Stopwatch.StartNew();
-        while (!await PooledConnectionHoldsCommitsAsync())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the pooled connections did not pick up the configuration");
-            await Task.Delay(10);
-        }
-    }
+    /// <summary>COMMITs on node1 hang in flight until <see cref="ReleaseCommitsAsync"/> (see <see cref="HeldCommits.HoldAsync"/>).</summary>
+    private Task HoldCommitsAsync() => HeldCommits.HoldAsync(Node1, [Node2, Node3], DataSource);
 
-    private async Task<bool> PooledConnectionHoldsCommitsAsync()
-    {
-        await using var connection = await DataSource.OpenConnectionAsync(TargetRole.Primary);
-        await using var command = new NpgsqlCommand("SELECT current_setting('synchronous_commit') = 'remote_apply' AND current_setting('synchronous_standby_names') = '*'", connection);
-        return (bool)(await command.ExecuteScalarAsync())!;
-    }
+    protected Task WaitForCommitWaitingOnReplicationAsync(Task write) => HeldCommits.WaitForCommitWaitingOnReplicationAsync(Node1, write);
 
-    protected async Task WaitForCommitWaitingOnReplicationAsync(Task write)
-    {
-        var clock = Stopwatch.StartNew();
-        while (await Node1.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") == 0)
-        {
-            if (write.IsCompleted)
-            {
-                await write; // ended before its COMMIT waited: show why
-                Assert.Fail("the write committed without waiting for replication");
-            }
-
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "no COMMIT started waiting for replication");
-            await Task.Delay(20);
-        }
-    }
-
-    /// <summary>Waits until <paramref name="replica"/> has received (not necessarily replayed) all WAL node1 has flushed.</summary>
-    protected async Task WaitForReceiveAsync(PgNode replica)
-    {
-        var flushed = await Node1.ExecuteScalarAsync<string>("SELECT pg_current_wal_flush_lsn()::text");
-        var clock = Stopwatch.StartNew();
-        while (!await replica.ExecuteScalarAsync<bool>($"SELECT pg_last_wal_receive_lsn() >= '{flushed}'::pg_lsn"))
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{replica.Name} did not receive up to {flushed}");
-            await Task.Delay(10);
-        }
-    }
+    protected Task WaitForReceiveAsync(PgNode replica) => HeldCommits.WaitForReceiveAsync(Node1, replica);
 }

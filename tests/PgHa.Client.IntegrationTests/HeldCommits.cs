@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Npgsql;
+using PgHa.Testing;
+using Xunit;
+
+namespace PgHa.Client.IntegrationTests;
+
+/// <summary>Waits used by tests that hold a COMMIT in flight with synchronous replication (shared with the EF Core tests).</summary>
+internal static class HeldCommits
+{
+    /// <summary>
+    /// Makes every COMMIT on <paramref name="primary"/> hang in flight: it waits until a replica has applied it, and
+    /// replay is paused on every replica. Set with ALTER SYSTEM on the primary only (auto.conf is not replicated),
+    /// so a promoted replica does not wait. Returns once the connection <paramref name="dataSource"/> hands out next
+    /// has the settings.
+    /// </summary>
+    public static async Task HoldAsync(PgNode primary, PgNode[] replicas, PgHaDataSource dataSource)
+    {
+        foreach (var replica in replicas)
+            await replica.PauseReplayAsync();
+        await primary.ExecuteAsync("ALTER SYSTEM SET synchronous_standby_names = '*'");
+        await primary.ExecuteAsync("ALTER SYSTEM SET synchronous_commit = 'remote_apply'");
+        await primary.ExecuteAsync("SELECT pg_reload_conf()");
+        // pg_reload_conf() only signals the postmaster. Once a new backend sees the setting, the postmaster has
+        // reloaded and signalled every backend, so the pooled ones apply it before their next command.
+        var clock = Stopwatch.StartNew();
+        while (await primary.ExecuteScalarAsync<string>("SELECT current_setting('synchronous_standby_names')") != "*")
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the configuration reload did not take effect");
+            await Task.Delay(10);
+        }
+
+        // And through the data source's own pooled connections (the ones the write will use): an idle backend applies
+        // a reload only between messages, so make sure the connection the pool hands out next already has.
+        while (!await PooledConnectionHoldsCommitsAsync(dataSource))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the pooled connections did not pick up the configuration");
+            await Task.Delay(10);
+        }
+    }
+
+    private static async Task<bool> PooledConnectionHoldsCommitsAsync(PgHaDataSource dataSource)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(TargetRole.Primary);
+        await using var command = new NpgsqlCommand("SELECT current_setting('synchronous_commit') = 'remote_apply' AND current_setting('synchronous_standby_names') = '*'", connection);
+        return (bool)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Waits until a COMMIT on <paramref name="primary"/> waits for replication; fails at once if <paramref name="write"/> ended first.</summary>
+    public static async Task WaitForCommitWaitingOnReplicationAsync(PgNode primary, Task? write)
+    {
+        var clock = Stopwatch.StartNew();
+        while (await primary.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") == 0)
+        {
+            if (write is { IsCompleted: true })
+            {
+                await write; // ended before its COMMIT waited: show why
+                Assert.Fail("the write committed without waiting for replication");
+            }
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "no COMMIT started waiting for replication");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="replica"/> has received (not necessarily replayed) all WAL <paramref name="primary"/> has flushed.</summary>
+    public static async Task WaitForReceiveAsync(PgNode primary, PgNode replica)
+    {
+        var flushed = await primary.ExecuteScalarAsync<string>("SELECT pg_current_wal_flush_lsn()::text");
+        var clock = Stopwatch.StartNew();
+        while (!await replica.ExecuteScalarAsync<bool>($"SELECT pg_last_wal_receive_lsn() >= '{flushed}'::pg_lsn"))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{replica.Name} did not receive up to {flushed}");
+            await Task.Delay(10);
+        }
+    }
+}
