@@ -65,7 +65,7 @@ internal sealed class PgHaInstruments
     {
         foreach (var source in Volatile.Read(ref _sources))
         {
-            foreach (var node in source.Topology().Nodes)
+            foreach (var node in source.CurrentTopology().Nodes)
                 yield return new Measurement<int>(node.Health is NodeHealth.Up or NodeHealth.Suspect ? 1 : 0, source.NodeTags(node));
         }
     }
@@ -74,7 +74,7 @@ internal sealed class PgHaInstruments
     {
         foreach (var source in Volatile.Read(ref _sources))
         {
-            foreach (var node in source.Topology().Nodes)
+            foreach (var node in source.CurrentTopology().Nodes)
             {
                 if (node.Role == NodeRole.Replica && node.Health != NodeHealth.Down && node.ReplicaLag is { } lag)
                     yield return new Measurement<double>(lag.TotalSeconds, source.NodeTags(node));
@@ -86,7 +86,7 @@ internal sealed class PgHaInstruments
     {
         foreach (var source in Volatile.Read(ref _sources))
         {
-            foreach (var node in source.Topology().Nodes)
+            foreach (var node in source.CurrentTopology().Nodes)
             {
                 if (node.Role == NodeRole.Replica && node.Health != NodeHealth.Down && node.ReplicaLagBytes is { } bytes)
                     yield return new Measurement<long>(bytes, source.NodeTags(node));

@@ -9,7 +9,7 @@ internal sealed class PgHaMetrics : IDisposable
 {
     private readonly PgHaInstruments _instruments;
     private readonly KeyValuePair<string, object?> _cluster;
-    private Func<ClusterTopology> _topology = static () => throw new InvalidOperationException("No topology attached.");
+    private Func<ClusterTopology>? _topology;
     private int _disposed;
 
     public PgHaMetrics(IMeterFactory? meterFactory, string clusterName)
@@ -19,7 +19,8 @@ internal sealed class PgHaMetrics : IDisposable
         _cluster = new("pgha.cluster", clusterName);
     }
 
-    public Func<ClusterTopology> Topology => _topology;
+    /// <summary>The attached data source's latest snapshot (only attached sources are registered with the gauges).</summary>
+    public ClusterTopology CurrentTopology() => _topology!();
 
     /// <summary>Starts feeding the gauges from <paramref name="topology"/>, until disposed.</summary>
     public void Attach(Func<ClusterTopology> topology)
