@@ -52,6 +52,17 @@ public sealed class AgentOptionsTests
     [InlineData("host:70000")]
     public void Bad_addresses_do_not(string text) => Assert.False(AgentOptionsValidator.TryParseAddress(text, out _, out _));
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("host all all 10.0.0.0/8 trust\nlocal all all trust")]
+    public void A_pg_hba_entry_must_be_one_line(string line)
+    {
+        var options = Valid();
+        options.PgHba = ["host replication all 10.0.0.0/8 trust", line];
+
+        Assert.Contains(AgentOptionsValidator.Validate(options), e => e.StartsWith("PgHba: each entry must be one", StringComparison.Ordinal));
+    }
+
     private static AgentOptions Valid() => new()
     {
         Name = "node1",

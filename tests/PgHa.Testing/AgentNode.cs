@@ -18,11 +18,21 @@ public sealed class AgentNode
     private Process? _agent;
     private StreamWriter? _log;
 
-    /// <summary>A node whose agent is <c>dotnet <paramref name="agentAssembly"/> &lt;arguments&gt;</c>; not started yet.</summary>
-    public AgentNode(string name, string dataDirectory, int pgPort, int restPort, string agentAssembly, Func<AgentNode, IReadOnlyList<string>> arguments)
+    private readonly IReadOnlyList<string> _launcher;
+
+    /// <summary>
+    /// A node whose agent is <c>dotnet <paramref name="agentAssembly"/> &lt;arguments&gt;</c>, listening on
+    /// <paramref name="host"/>, started through <paramref name="launcher"/> if given (a command prefix that execs the
+    /// rest, e.g. <c>ip netns exec &lt;namespace&gt;</c>); not started yet.
+    /// </summary>
+    public AgentNode(string name, string dataDirectory, int pgPort, int restPort, string agentAssembly, Func<AgentNode, IReadOnlyList<string>> arguments, string host = "127.0.0.1", IReadOnlyList<string>? launcher = null)
     {
-        (Name, DataDirectory, PgPort, RestPort, _agentAssembly, _arguments) = (name, dataDirectory, pgPort, restPort, agentAssembly, arguments);
+        (Name, DataDirectory, PgPort, RestPort, _agentAssembly, _arguments, Host) = (name, dataDirectory, pgPort, restPort, agentAssembly, arguments, host);
+        _launcher = launcher ?? [];
     }
+
+    /// <summary>The address PostgreSQL and the REST API listen on.</summary>
+    public string Host { get; }
 
     /// <summary>The member name.</summary>
     public string Name { get; }
@@ -37,13 +47,20 @@ public sealed class AgentNode
     public int RestPort { get; }
 
     /// <summary>The REST API's base address.</summary>
-    public Uri RestUrl => new($"http://127.0.0.1:{RestPort.ToString(CultureInfo.InvariantCulture)}");
+    public Uri RestUrl => new($"http://{Host}:{RestPort.ToString(CultureInfo.InvariantCulture)}");
 
     /// <summary>The agent's stdout and stderr, next to the data directory.</summary>
     public string LogFile => Path.Combine(Path.GetDirectoryName(DataDirectory)!, "agent.log");
 
     /// <summary>A superuser connection string to this node alone.</summary>
-    public string ConnectionString => $"Host=127.0.0.1;Port={PgPort};Username=postgres;Database=postgres;Pooling=false;Timeout=3;Command Timeout=10";
+    public string ConnectionString => $"Host={Host};Port={PgPort};Username=postgres;Database=postgres;Pooling=false;Timeout=3;Command Timeout=10";
+
+    /// <summary>
+    /// A superuser connection string over PostgreSQL's Unix socket in <paramref name="socketDirectory"/>: it reaches the
+    /// server even when the node's network is cut (a node in a network namespace shares the file system).
+    /// </summary>
+    public string UnixSocketConnectionString(string socketDirectory = "/var/run/postgresql") =>
+        $"Host={socketDirectory};Port={PgPort};Username=postgres;Database=postgres;Pooling=false;Timeout=1;Command Timeout=2";
 
     /// <summary>The agent's process id while it runs.</summary>
     public int? AgentPid => _agent is { HasExited: false } a ? a.Id : null;
@@ -56,9 +73,9 @@ public sealed class AgentNode
     /// <summary>Starts the agent process (a second start after a kill reuses the data directory: a rejoin).</summary>
     public void Start()
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(_agentAssembly);
-        foreach (var argument in _arguments(this))
+        var command = _launcher.Concat(["dotnet", _agentAssembly]).Concat(_arguments(this)).ToList();
+        var start = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in command.Skip(1))
             start.ArgumentList.Add(argument);
         _log ??= new StreamWriter(LogFile, append: true) { AutoFlush = true };
         _log.WriteLine($"---- agent start {DateTime.UtcNow:O}");
@@ -111,6 +128,24 @@ public sealed class AgentNode
 
     /// <summary>SIGCONT of a frozen agent.</summary>
     public void ThawAgent() => Signal("CONT");
+
+    /// <summary>A frozen host: SIGSTOP of the agent, its watchdog and every PostgreSQL process of this node.</summary>
+    public void FreezeNode()
+    {
+        if (_agent is { HasExited: false } agent)
+            Internal.Signals.StopTree(agent.Id);
+        if (PostmasterPid() is { } postmaster)
+            Internal.Signals.StopTree(postmaster);
+    }
+
+    /// <summary>SIGCONT of everything <see cref="FreezeNode"/> stopped.</summary>
+    public void ThawNode()
+    {
+        if (PostmasterPid() is { } postmaster)
+            Internal.Signals.ContinueTree(postmaster);
+        if (_agent is { HasExited: false } agent)
+            Internal.Signals.ContinueTree(agent.Id);
+    }
 
     /// <summary>A clean stop (SIGTERM), as systemd would: a leader hands over first.</summary>
     public async Task StopAsync()

@@ -39,12 +39,12 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
         var etcd = FindEtcd(options.EtcdPath);
         var root = ClusterDirectory.Create(null, "etcd-" + Guid.NewGuid().ToString("N")[..8]);
         var ports = Enumerable.Range(1, options.Members).Select(i => (Name: $"etcd{i}", Client: FreePort.Next(), Peer: FreePort.Next())).ToList();
-        var initialCluster = string.Join(",", ports.Select(p => $"{p.Name}={EtcdMember.PeerUrl(p.Peer)}"));
+        var initialCluster = string.Join(",", ports.Select(p => $"{p.Name}={EtcdMember.Url(options.ListenAddress, p.Peer)}"));
         var members = ports.Select(p =>
         {
             var directory = Path.Combine(root, p.Name);
             Directory.CreateDirectory(directory);
-            return new EtcdMember(p.Name, directory, etcd, initialCluster, p.Client, p.Peer, options.StartTimeout);
+            return new EtcdMember(p.Name, directory, etcd, initialCluster, options.ListenAddress, p.Client, p.Peer, options.StartTimeout);
         }).ToList();
         var cluster = new EtcdCluster(root, members, Reaper.Start(Environment.ProcessId, root, tools: null));
         ExitHooks.Register(cluster);

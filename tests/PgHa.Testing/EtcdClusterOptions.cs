@@ -14,8 +14,14 @@ public sealed class EtcdClusterOptions
     /// <value>Default: 20 s.</value>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>The IPv4 address members listen on (clients and peers), e.g. a bridge address that nodes in network namespaces can reach.</summary>
+    /// <value>Default: 127.0.0.1.</value>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
     internal void Validate()
     {
+        if (!System.Net.IPAddress.TryParse(ListenAddress, out var address) || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+            throw new ArgumentException($"ListenAddress must be an IPv4 address (was '{ListenAddress}').", nameof(ListenAddress));
         if (Members is < 1 or > 7)
             throw new ArgumentOutOfRangeException(nameof(Members), Members, "An etcd cluster here has 1 to 7 members.");
         if (StartTimeout <= TimeSpan.Zero)

@@ -13,8 +13,9 @@ public sealed class EtcdMember
     private readonly TimeSpan _startTimeout;
     private Process? _process;
 
-    internal EtcdMember(string name, string directory, string etcd, string initialCluster, int clientPort, int peerPort, TimeSpan startTimeout)
+    internal EtcdMember(string name, string directory, string etcd, string initialCluster, string address, int clientPort, int peerPort, TimeSpan startTimeout)
     {
+        Address = address;
         Name = name;
         Directory = directory;
         ClientPort = clientPort;
@@ -30,14 +31,17 @@ public sealed class EtcdMember
     /// <summary>The member's directory (data and log).</summary>
     public string Directory { get; }
 
-    /// <summary>The client port on 127.0.0.1.</summary>
+    /// <summary>The address it listens on (127.0.0.1 unless <see cref="EtcdClusterOptions.ListenAddress"/> says otherwise).</summary>
+    public string Address { get; }
+
+    /// <summary>The client port.</summary>
     public int ClientPort { get; }
 
-    /// <summary>The peer port on 127.0.0.1.</summary>
+    /// <summary>The peer port.</summary>
     public int PeerPort { get; }
 
     /// <summary>The client URL, e.g. <c>http://127.0.0.1:23790</c>.</summary>
-    public string ClientUrl => $"http://127.0.0.1:{ClientPort.ToString(CultureInfo.InvariantCulture)}";
+    public string ClientUrl => Url(Address, ClientPort);
 
     /// <summary>etcd's own log.</summary>
     public string LogFile => Path.Combine(Directory, "etcd.log");
@@ -45,7 +49,7 @@ public sealed class EtcdMember
     /// <summary>Whether the member's process is running (frozen counts as running).</summary>
     public bool IsRunning => _process is { HasExited: false };
 
-    internal static string PeerUrl(int port) => $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+    internal static string Url(string address, int port) => $"http://{address}:{port.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>Starts the member (again, after <see cref="Kill"/> or <see cref="StopAsync"/>: its data is kept) and waits until it answers <c>/health</c>.</summary>
     public async Task StartAsync(CancellationToken ct = default)
@@ -132,8 +136,8 @@ public sealed class EtcdMember
             "--data-dir", data,
             "--listen-client-urls", ClientUrl,
             "--advertise-client-urls", ClientUrl,
-            "--listen-peer-urls", PeerUrl(PeerPort),
-            "--initial-advertise-peer-urls", PeerUrl(PeerPort),
+            "--listen-peer-urls", Url(Address, PeerPort),
+            "--initial-advertise-peer-urls", Url(Address, PeerPort),
             "--initial-cluster", _initialCluster,
             "--initial-cluster-state", fresh ? "new" : "existing",
             "--initial-cluster-token", Path.GetFileName(Path.GetDirectoryName(Directory)!),

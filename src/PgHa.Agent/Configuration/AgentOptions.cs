@@ -83,6 +83,15 @@ internal sealed class AgentOptions
     /// <value>Default: 1 MiB (Patroni: 1 MiB).</value>
     public long MaximumLagOnFailover { get; set; } = 1 << 20;
 
+    /// <summary>
+    /// Lines written at the top of <c>pg_hba.conf</c> when the cluster is created (replicas copy the file with their
+    /// base backup), e.g. <c>host replication all 10.0.0.0/24 scram-sha-256</c>. initdb's own rules, which admit
+    /// loopback only, follow them. Nodes on other hosts need a <c>replication</c> line here; edit the file on every
+    /// node (then reload) to change it later.
+    /// </summary>
+    /// <value>Default: none (loopback only).</value>
+    public List<string> PgHba { get; set; } = [];
+
     /// <summary>Only a synchronous standby may be promoted, so no acknowledged commit is lost (<c>synchronous_mode</c>).</summary>
     public bool SynchronousMode { get; set; }
 

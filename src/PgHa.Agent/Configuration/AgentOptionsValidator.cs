@@ -26,6 +26,8 @@ internal static class AgentOptionsValidator
             errors.Add($"RestListen must name an IP address or localhost (was '{o.RestListen}'); 0.0.0.0 listens on every interface.");
         if (string.IsNullOrEmpty(o.RestToken) && TryParseAddress(o.RestListen, out var host, out _) && !IsLoopback(host))
             errors.Add($"RestToken is required when the REST API listens beyond loopback (RestListen {o.RestListen}): its POST endpoints fail over the cluster.");
+        foreach (var line in o.PgHba.Where(l => string.IsNullOrWhiteSpace(l) || l.Contains('\n', StringComparison.Ordinal) || l.Contains('\r', StringComparison.Ordinal)))
+            errors.Add($"PgHba: each entry must be one non-empty pg_hba.conf line (was '{line}').");
         if (o.EtcdEndpoints.Count == 0)
             errors.Add("EtcdEndpoints must list at least one etcd client URL.");
         foreach (var endpoint in o.EtcdEndpoints)

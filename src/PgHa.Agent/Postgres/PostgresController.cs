@@ -71,6 +71,13 @@ internal sealed partial class PostgresController
         }
 
         await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), BaseSettings(), ct).ConfigureAwait(false);
+        if (_options.PgHba.Count > 0)
+        {
+            // First match wins in pg_hba.conf: the configured lines go above initdb's loopback rules.
+            var hba = Path.Combine(DataDirectory, "pg_hba.conf");
+            var defaults = await File.ReadAllTextAsync(hba, ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(hba, "# PgHa:Agent:PgHba\n" + string.Join('\n', _options.PgHba) + "\n\n" + defaults, ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Starts the server and waits until it accepts connections (as a primary, or a hot standby).</summary>
