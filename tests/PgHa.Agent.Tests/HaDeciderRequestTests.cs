@@ -57,7 +57,7 @@ public sealed class HaDeciderRequestTests
     }
 
     [Fact]
-    public void In_synchronous_mode_only_the_synchronous_standby_races()
+    public void In_synchronous_mode_only_the_synchronous_standby_and_the_last_leader_race()
     {
         var options = Options();
         options.SynchronousMode = true;
@@ -66,6 +66,10 @@ public sealed class HaDeciderRequestTests
         Assert.Equal(HaActionKind.None, Decide(View(null, sync: new SyncState("node1", "node3")), local, options).Kind);
         Assert.Equal(HaActionKind.None, Decide(View(null, sync: new SyncState("node1", null)), local, options).Kind);
         Assert.Equal(HaActionKind.None, Decide(View(null), local, options).Kind);
+        // Found by the fault suite: the leader demoted itself while etcd was paused, between dropping the old standby
+        // and recording the new one; with only the standby allowed, nobody could lead again.
+        Assert.Equal(HaActionKind.AcquireLeadership, Decide(View(null, sync: new SyncState("node2", null)), local, options).Kind);
+        Assert.Equal(HaActionKind.AcquireLeadership, Decide(View(null, sync: new SyncState("node2", "node3")), local, options).Kind);
     }
 
     [Fact]

@@ -93,9 +93,13 @@ internal static class HaDecider
             return new(HaActionKind.None, "no leader, and this member never fails over (nofailover)");
         if (view.SynchronousMode ?? options.SynchronousMode)
         {
-            return view.Sync?.SyncStandby == options.Name
-                ? new(HaActionKind.AcquireLeadership, "no leader, and this member is the synchronous standby: it has every acknowledged commit")
-                : new(HaActionKind.None, $"no leader; synchronous mode allows only the synchronous standby ({view.Sync?.SyncStandby ?? "none"}) to be promoted");
+            // The last leader qualifies too (as in Patroni): every commit it acknowledged is in its own WAL. Without
+            // it, a leader that demoted itself while no standby was recorded (etcd out of reach) would leave none.
+            if (view.Sync?.SyncStandby == options.Name)
+                return new(HaActionKind.AcquireLeadership, "no leader, and this member is the synchronous standby: it has every acknowledged commit");
+            if (view.Sync?.Leader == options.Name)
+                return new(HaActionKind.AcquireLeadership, "no leader, and this member was the last synchronous-mode leader: it has every acknowledged commit");
+            return new(HaActionKind.None, $"no leader; synchronous mode allows only the synchronous standby ({view.Sync?.SyncStandby ?? "none"}) or the last leader ({view.Sync?.Leader ?? "none"}) to be promoted");
         }
 
         if (view.LeaderTimeline is { } latest && local.Timeline < latest)

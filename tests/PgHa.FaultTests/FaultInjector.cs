@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using PgHa.Testing;
+
+namespace PgHa.FaultTests;
+
+internal enum FaultKind
+{
+    /// <summary>SIGKILL of the agent, its watchdog and PostgreSQL together; the agent is started again after the hold (it rejoins).</summary>
+    KillNode,
+
+    /// <summary>SIGKILL of the postmaster and its backends only; the agent decides what follows.</summary>
+    KillPostmaster,
+
+    /// <summary>SIGSTOP of the whole node for the hold, then SIGCONT.</summary>
+    FreezeNode,
+
+    /// <summary>A planned switchover to a random replica (POST /switchover).</summary>
+    Switchover,
+
+    /// <summary>The node's link to the bridge goes down for the hold: every packet to or from it is dropped.</summary>
+    IsolateNode,
+
+    /// <summary>SIGSTOP of etcd for the hold: no lease can be renewed.</summary>
+    PauseEtcd,
+}
+
+/// <summary>One fault as it was injected: when (since the workload started), on which node, held how long, and how long until the cluster was healthy again.</summary>
+internal sealed record InjectedFault(FaultKind Kind, string Target, bool OnLeader, TimeSpan At, TimeSpan Held, TimeSpan Recovery, string Note);
+
+/// <summary>
+/// Injects faults from a seeded random sequence: before each, waits for a healthy cluster and a little quiet
+/// time; after each, heals what it did and waits for the cluster to be healthy again (a leader and two streaming
+/// replicas). The short profile injects every kind once, on the leader, in random order; the long one picks kinds and
+/// targets (three in four on the leader) at random until its duration is spent.
+/// </summary>
+internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, Action<string> log)
+{
+    private static readonly TimeSpan HealthyTimeout = TimeSpan.FromSeconds(120);
+    private readonly Random _random = new(profile.Seed);
+
+    public async Task<IReadOnlyList<InjectedFault>> RunAsync(long workloadStarted, CancellationToken ct)
+    {
+        var done = new List<InjectedFault>();
+        var plan = profile.EveryKindOnce ? new Queue<FaultKind>(Enum.GetValues<FaultKind>().OrderBy(_ => _random.Next())) : null;
+        var clock = Stopwatch.StartNew();
+        while (plan is { Count: > 0 } || (plan is null && clock.Elapsed < profile.Duration))
+        {
+            var kind = plan?.Dequeue() ?? Enum.GetValues<FaultKind>()[_random.Next(Enum.GetValues<FaultKind>().Length)];
+            var leader = await cluster.WaitForHealthyAsync(HealthyTimeout, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1000, 3000)), ct);
+            var target = kind is FaultKind.Switchover or FaultKind.PauseEtcd || profile.EveryKindOnce || _random.NextDouble() < 0.75
+                ? leader
+                : cluster.Nodes.Where(n => n != leader).ElementAt(_random.Next(cluster.Nodes.Count - 1));
+            var hold = TimeSpan.FromMilliseconds(_random.Next(3000, 8000));
+            var at = Stopwatch.GetElapsedTime(workloadStarted);
+            log($"{at.TotalSeconds,7:0.0} s  {kind} on {target.Name}{(target == leader ? " (leader)" : "")}, hold {hold.TotalSeconds:0.0} s");
+            var (held, note) = await InjectAsync(kind, target, leader, hold, ct);
+            var healed = Stopwatch.GetTimestamp();
+            var now = await cluster.WaitForHealthyAsync(HealthyTimeout, ct);
+            var recovery = Stopwatch.GetElapsedTime(healed);
+            log($"          healthy again after {recovery.TotalSeconds:0.0} s, leader {now.Name}{(note.Length > 0 ? "; " + note : "")}");
+            done.Add(new InjectedFault(kind, target.Name, target == leader, at, held, recovery, note));
+        }
+
+        return done;
+    }
+
+    private async Task<(TimeSpan Held, string Note)> InjectAsync(FaultKind kind, AgentNode target, AgentNode leader, TimeSpan hold, CancellationToken ct)
+    {
+        switch (kind)
+        {
+            case FaultKind.KillNode:
+                target.KillNode();
+                await Task.Delay(hold, ct);
+                target.Start();
+                return (hold, "");
+            case FaultKind.KillPostmaster:
+                target.KillPostmaster();
+                return (TimeSpan.Zero, "");
+            case FaultKind.FreezeNode:
+                target.FreezeNode();
+                try
+                {
+                    await Task.Delay(hold, ct);
+                }
+                finally
+                {
+                    target.ThawNode();
+                }
+
+                return (hold, "");
+            case FaultKind.Switchover:
+                var candidate = cluster.Nodes.Where(n => n != leader).ElementAt(_random.Next(cluster.Nodes.Count - 1));
+                var (code, text) = await leader.PostAsync("/switchover", new { leader = leader.Name, candidate = candidate.Name }, FaultCluster.Token);
+                return (TimeSpan.Zero, code == 200 ? $"to {candidate.Name}" : $"switchover to {candidate.Name} refused: {code} {text}");
+            case FaultKind.IsolateNode:
+                await cluster.Network.CutAsync(target.Name, ct);
+                try
+                {
+                    await Task.Delay(hold, ct);
+                }
+                finally
+                {
+                    await cluster.Network.HealAsync(target.Name, CancellationToken.None);
+                }
+
+                return (hold, "");
+            case FaultKind.PauseEtcd:
+                cluster.Etcd.Members[0].Freeze();
+                try
+                {
+                    await Task.Delay(hold, ct);
+                }
+                finally
+                {
+                    cluster.Etcd.Members[0].Thaw();
+                }
+
+                return (hold, "");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+    }
+}
