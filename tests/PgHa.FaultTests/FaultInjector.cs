@@ -24,8 +24,8 @@ internal enum FaultKind
     PauseEtcd,
 }
 
-/// <summary>One fault as it was injected: when (since the workload started), on which node, held how long, and how long until the cluster was healthy again.</summary>
-internal sealed record InjectedFault(FaultKind Kind, string Target, bool OnLeader, TimeSpan At, TimeSpan Held, TimeSpan Recovery, string Note);
+/// <summary>One fault as it was injected: when (since the workload started), on which node, held how long, and how long until the cluster was healthy again, and with which leader.</summary>
+internal sealed record InjectedFault(FaultKind Kind, string Target, bool OnLeader, TimeSpan At, TimeSpan Held, TimeSpan Recovery, string LeaderAfter, string Note);
 
 /// <summary>
 /// Injects faults from a seeded random sequence: before each, waits for a healthy cluster and a little quiet
@@ -51,15 +51,17 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
             var target = kind is FaultKind.Switchover or FaultKind.PauseEtcd || profile.EveryKindOnce || _random.NextDouble() < 0.75
                 ? leader
                 : cluster.Nodes.Where(n => n != leader).ElementAt(_random.Next(cluster.Nodes.Count - 1));
-            var hold = TimeSpan.FromMilliseconds(_random.Next(3000, 8000));
+            // The short profile holds past the 4 s lease, so every fault on the leader forces a failover; the long
+            // one also holds shorter, where the leader should ride the fault out.
+            var hold = TimeSpan.FromMilliseconds(profile.EveryKindOnce ? _random.Next(5000, 9000) : _random.Next(1000, 10000));
             var at = Stopwatch.GetElapsedTime(workloadStarted);
-            log($"{at.TotalSeconds,7:0.0} s  {kind} on {target.Name}{(target == leader ? " (leader)" : "")}, hold {hold.TotalSeconds:0.0} s");
+            log($"{at.TotalSeconds,7:0.0} s  {kind} on {target.Name}{(target == leader ? " (leader)" : "")}");
             var (held, note) = await InjectAsync(kind, target, leader, hold, ct);
             var healed = Stopwatch.GetTimestamp();
             var now = await cluster.WaitForHealthyAsync(HealthyTimeout, ct);
             var recovery = Stopwatch.GetElapsedTime(healed);
             log($"          healthy again after {recovery.TotalSeconds:0.0} s, leader {now.Name}{(note.Length > 0 ? "; " + note : "")}");
-            done.Add(new InjectedFault(kind, target.Name, target == leader, at, held, recovery, note));
+            done.Add(new InjectedFault(kind, target.Name, target == leader, at, held, recovery, now.Name, note));
         }
 
         return done;
@@ -90,13 +92,18 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
 
                 return (hold, "");
             case FaultKind.Switchover:
-                var candidate = cluster.Nodes.Where(n => n != leader).ElementAt(_random.Next(cluster.Nodes.Count - 1));
-                var (code, text) = await leader.PostAsync("/switchover", new { leader = leader.Name, candidate = candidate.Name }, FaultCluster.Token);
-                return (TimeSpan.Zero, code == 200 ? $"to {candidate.Name}" : $"switchover to {candidate.Name} refused: {code} {text}");
+                // In synchronous mode only the synchronous standby may be named: let the agent choose it.
+                var candidate = profile.Synchronous ? null : cluster.Nodes.Where(n => n != leader).ElementAt(_random.Next(cluster.Nodes.Count - 1)).Name;
+                var (code, text) = await leader.PostAsync("/switchover", new { leader = leader.Name, candidate }, FaultCluster.Token);
+                if (code != 200)
+                    throw new InvalidOperationException($"The switchover was refused: {code} {text}");
+                return (TimeSpan.Zero, $"to {candidate ?? "the synchronous standby"}");
             case FaultKind.IsolateNode:
                 await cluster.Network.CutAsync(target.Name, ct);
                 try
                 {
+                    if (await AcceptsConnectionsAsync(target))
+                        throw new InvalidOperationException($"{target.Name} still answers on the network after its link was cut.");
                     await Task.Delay(hold, ct);
                 }
                 finally
@@ -119,6 +126,21 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
                 return (hold, "");
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+    }
+
+    private static async Task<bool> AcceptsConnectionsAsync(AgentNode node)
+    {
+        using var socket = new System.Net.Sockets.TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try
+        {
+            await socket.ConnectAsync(node.Host, node.PgPort, timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            return false;
         }
     }
 }

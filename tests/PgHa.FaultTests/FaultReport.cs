@@ -18,10 +18,10 @@ internal static class FaultReport
         text.AppendLine();
         text.AppendLine("## Faults");
         text.AppendLine();
-        text.AppendLine("| at | fault | node | held | healthy again after | note |");
-        text.AppendLine("|---:|---|---|---:|---:|---|");
+        text.AppendLine("| at | fault | node | held | healthy again after | leader then | note |");
+        text.AppendLine("|---:|---|---|---:|---:|---|---|");
         foreach (var f in faults)
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {f.At.TotalSeconds:0.0} s | {f.Kind} | {f.Target}{(f.OnLeader ? " (leader)" : "")} | {f.Held.TotalSeconds:0.0} s | {f.Recovery.TotalSeconds:0.0} s | {f.Note} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {f.At.TotalSeconds:0.0} s | {f.Kind} | {f.Target}{(f.OnLeader ? " (leader)" : "")} | {f.Held.TotalSeconds:0.0} s | {f.Recovery.TotalSeconds:0.0} s | {f.LeaderAfter} | {f.Note} |");
         text.AppendLine();
         text.AppendLine("## Operations");
         text.AppendLine();
