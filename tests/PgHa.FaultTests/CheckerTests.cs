@@ -84,6 +84,7 @@ public sealed class CheckerTests
         var result = Checker.Check(history, Stored(1), new HashSet<long>(), Bound);
 
         Assert.Equal([1L], result.ReadYourWritesViolations);
+        Assert.Empty(Checker.Check(history, Stored(), new HashSet<long>(), Bound).ReadYourWritesViolations); // lost, not a violation
     }
 
     [Fact]

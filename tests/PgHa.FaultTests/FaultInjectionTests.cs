@@ -48,10 +48,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             }
         }
 
-        var elapsed = Stopwatch.GetElapsedTime(started);
         var (items, ticks) = await ReadFinalStateAsync(dataSource);
         var result = Checker.Check(history, items, ticks, FaultReport.StaleBound);
-        var report = FaultReport.Write(profile, elapsed, faults, history, result);
+        var report = FaultReport.Write(profile, started, faults, history, result);
         output.WriteLine(report);
         var path = profile.ReportPath ?? Path.Combine(AppContext.BaseDirectory, "fault-report.md");
         await File.WriteAllTextAsync(path, report);

@@ -6,8 +6,9 @@ namespace PgHa.FaultTests;
 /// <summary>The run as markdown: profile and seed, the faults, what the clients did, and what the checker found.</summary>
 internal static class FaultReport
 {
-    public static string Write(FaultProfile profile, TimeSpan elapsed, IReadOnlyList<InjectedFault> faults, History history, CheckResult result)
+    public static string Write(FaultProfile profile, long started, IReadOnlyList<InjectedFault> faults, History history, CheckResult result)
     {
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var text = new StringBuilder();
         var writes = history.Writes.ToList();
         text.AppendLine(CultureInfo.InvariantCulture, $"# Fault-injection run: {profile.Name} profile, seed {profile.Seed}");
@@ -48,6 +49,16 @@ internal static class FaultReport
         Row(text, "read-your-writes violations", result.ReadYourWritesViolations, "none");
         Row(text, "two nodes writable on one timeline", result.TwoWritableOnOneTimeline, "none");
         Row(text, "two nodes writable on different timelines (informational)", result.TwoWritableOnDifferentTimelines, "reported");
+        if (result.Lost.Count > 0)
+        {
+            // Asynchronous replication loses what the new primary had not received: show that it is bounded to the
+            // moments before a failover.
+            var lost = result.Lost.ToHashSet();
+            var at = writes.Where(w => lost.Contains(w.Id)).Select(w => System.Diagnostics.Stopwatch.GetElapsedTime(started, w.Ended).TotalSeconds).Order();
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"Lost writes were acknowledged at {string.Join(", ", at.Select(t => $"{t:0.00} s"))} into the run (faults at {string.Join(", ", faults.Select(f => $"{f.At.TotalSeconds:0.0} s"))}).");
+        }
+
         text.AppendLine();
         text.AppendLine(Passed(profile, result) ? "**Verdict: passed.**" : "**Verdict: FAILED.**");
         return text.ToString();
