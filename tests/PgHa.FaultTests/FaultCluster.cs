@@ -121,7 +121,10 @@ internal sealed class FaultCluster : IAsyncDisposable
             await Task.Delay(200, ct);
         }
 
-        throw new TimeoutException($"No healthy cluster after {timeout.TotalSeconds:0} s.\n{Logs()}");
+        var views = new List<string>();
+        foreach (var node in Nodes.Where(n => n.AgentPid is not null))
+            views.Add($"{node.Name} /cluster: {(await node.GetAsync("/cluster")).Body?.ToJsonString()}");
+        throw new TimeoutException($"No healthy cluster after {timeout.TotalSeconds:0} s.\n{string.Join('\n', views)}\n{Logs()}");
     }
 
     public string Logs() => string.Join("\n", Nodes.Select(n => n.LogTail(60)));

@@ -110,7 +110,10 @@ internal sealed partial class HaExecutor
         _notStreamingSince = null;
         var (host, port) = AddressOf(view, action.Leader);
         var leaderTimeline = view.Members.TryGetValue(action.Leader, out var status) ? status.Timeline ?? 0 : 0;
-        if (leaderTimeline <= local.Timeline || !await postgres.IsWritablePrimaryAsync(host, port, ct).ConfigureAwait(false))
+        // An equal timeline qualifies: a replica that wrote WAL as a leader which the next leader never received has
+        // fetched the new timeline's history file (so it reports that timeline) yet cannot replay onto it. pg_rewind
+        // reads the real fork point from the control file; on a history that did not diverge it changes nothing.
+        if (leaderTimeline < local.Timeline || !await postgres.IsWritablePrimaryAsync(host, port, ct).ConfigureAwait(false))
             return;
         LogNotStreaming(logger, options.Name, action.Leader, NotStreamingLimit.TotalSeconds);
         await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);
