@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace PgHa.LoadTest;
+
+/// <summary>The markdown results file: header, method, routing check, tables and the targets judged from the numbers.</summary>
+internal sealed class Report
+{
+    private const double SameNodeTarget = 0.97;
+    private const double HaProxyTarget = 1.4;
+    private const double PgPoolTarget = 2.0;
+
+    private readonly StringBuilder _text = new();
+
+    public required LoadTestOptions Options { get; init; }
+
+    public required string Command { get; init; }
+
+    public required string Started { get; init; }
+
+    public required string Duration { get; init; }
+
+    public required IReadOnlyList<string> Versions { get; init; }
+
+    public required IReadOnlyList<string> NodeNames { get; init; }
+
+    public required List<RoutingCheck> Routing { get; init; }
+
+    public required List<Cell> Cells { get; init; }
+
+    public required IReadOnlyList<SystemKind> Systems { get; init; }
+
+    public List<(string Node, long Selects)>? PgPoolSelects { get; init; }
+
+    public string? Note { get; init; }
+
+    public override string ToString()
+    {
+        _text.Clear();
+        Header();
+        RoutingSection();
+        foreach (var mix in Options.Mixes)
+            MixTable(mix);
+        SameNodeTable();
+        Targets();
+        return _text.ToString();
+    }
+
+    private void Line(string line = "") => _text.Append(line).Append('\n');
+
+    private void Header()
+    {
+        Line("# Load test: raw Npgsql, PgHa, HAProxy, pgpool-II and Npgsql multi-host on one cluster");
+        Line();
+        Line($"Command: `{Command}`  ");
+        Line($"Started {Started} UTC, took {Duration}.  ");
+        Line(Invariant($"Machine: `nproc` = {Environment.ProcessorCount}, {OsName()}, {RuntimeInformation.FrameworkDescription}; ") +
+             "load generator, the 3 PostgreSQL servers and the proxies all share these cores, as in the ANCHORS pgbench figure.  ");
+        Line("Versions: " + string.Join("; ", Versions) + ".");
+        if (Note is not null)
+        {
+            Line();
+            Line(Note);
+        }
+
+        Line();
+        Line("## Method");
+        Line();
+        Line(Invariant($"One cluster (1 primary + 2 streaming replicas on 127.0.0.1), one table `loadtest_accounts` of {Options.Rows} rows (int primary key, pgbench_accounts-like). ") +
+             "An operation is what a web request does: take a connection (a pool checkout, or PgHa's routed open), run one statement, close it. " +
+             "A read is a primary-key point `SELECT` (pgbench -S style); a write is a single-row `UPDATE` by random key. Every statement also returns " +
+             "`inet_server_port()`, so each operation is attributed to the server that actually answered it (the read/write shares below are measured, not assumed). " +
+             "Clients are async loops with preallocated state (their own `Random`, two reusable commands, a fixed-bucket latency histogram); " +
+             "latency is open-to-close of one operation.");
+        Line();
+        Line(Invariant($"Rounds: for each workload and client count, every system runs for {Options.RoundLength.TotalSeconds:0.###} s in turn; ") +
+             Invariant($"the order rotates by one each round; the first round is a discarded warm-up, then {Options.Rounds} measured rounds. ") +
+             "Throughput is the median of the per-round throughputs; p50/p99 come from all measured operations; the ratio to raw is the median " +
+             "of the per-round ratios (25th–75th percentile in brackets), so drift of this shared machine hits every system alike.");
+        Line();
+        Line("Systems:");
+        Line();
+        foreach (var kind in Systems)
+            Line($"- **{kind.Name()}**: {kind.Description()}");
+        Line();
+        Line("Every system keeps Npgsql's default pool settings; pools stay warm across cells.");
+        Line();
+    }
+
+    private void RoutingSection()
+    {
+        Line("## Routing check (before measuring)");
+        Line();
+        Line("4 clients, 90/10 mix, 0.5 s through each system; operations counted by the server that answered; then one `SELECT pg_is_in_recovery()` through the read path.");
+        Line();
+        Line($"| system | reads on {string.Join(" / ", NodeNames)} | writes on {string.Join(" / ", NodeNames)} | pg_is_in_recovery() via read path | verdict |");
+        Line("|---|---|---|---|---|");
+        foreach (var check in Routing)
+            Line($"| {check.System.Name()} | {Counts(check.ReadsByNode)} | {Counts(check.WritesByNode)} | {check.InRecoveryViaReadPath?.ToString().ToLowerInvariant() ?? "?"} | {check.Verdict} |");
+        Line();
+        if (PgPoolSelects is not null)
+        {
+            Line("pgpool-II's own count (`SHOW pool_nodes`, `select_cnt` over the whole run): " +
+                 string.Join(", ", PgPoolSelects.Select(p => Invariant($"{p.Node} {p.Selects}"))) + ".");
+            Line();
+        }
+    }
+
+    private void MixTable(Mix mix)
+    {
+        Line($"## Workload: {Describe(mix)}");
+        Line();
+        Line($"| clients | system | ops/s | p50 µs | p99 µs | ÷ raw (IQR) | reads on {string.Join("/", NodeNames)} | writes on primary | errors |");
+        Line("|---:|---|---:|---:|---:|---:|---|---:|---:|");
+        foreach (var cell in Cells.Where(c => c.Mix == mix))
+        {
+            foreach (var kind in Systems)
+            {
+                var s = cell.Systems[kind];
+                var (ratio, low, high) = cell.Ratio(kind, SystemKind.Raw);
+                var reads = s.ReadsByNode.Sum();
+                var writes = s.WritesByNode.Sum();
+                Line(Invariant($"| {cell.Clients} | {kind.Name()} | {Stats.Median(s.OpsPerSecond):0} | {s.Latency.PercentileMicros(0.5):0} | {s.Latency.PercentileMicros(0.99):0} | ") +
+                     (kind == SystemKind.Raw ? "1 | " : Invariant($"**{ratio:0.00}** ({low:0.00}–{high:0.00}) | ")) +
+                     (reads == 0 ? "– | " : Shares(s.ReadsByNode) + " | ") +
+                     (writes == 0 ? "– | " : Invariant($"{100.0 * s.WritesByNode[0] / writes:0.#}% | ")) +
+                     Invariant($"{s.Errors}{(s.FirstError is null ? "" : $" ({Escape(s.FirstError)})")} |"));
+            }
+        }
+
+        Line();
+    }
+
+    private void SameNodeTable()
+    {
+        if (!Systems.Contains(SystemKind.PgHaPrimary))
+            return;
+        Line("## Same node: PgHa routed to the primary vs raw Npgsql to the primary");
+        Line();
+        Line("| workload | clients | raw ops/s | PgHa ops/s | raw p50 / p99 µs | PgHa p50 / p99 µs | PgHa ÷ raw (IQR) |");
+        Line("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var cell in Cells)
+        {
+            var raw = cell.Systems[SystemKind.Raw];
+            var pgha = cell.Systems[SystemKind.PgHaPrimary];
+            var (ratio, low, high) = cell.Ratio(SystemKind.PgHaPrimary, SystemKind.Raw);
+            Line(Invariant($"| {cell.Mix.Name} | {cell.Clients} | {Stats.Median(raw.OpsPerSecond):0} | {Stats.Median(pgha.OpsPerSecond):0} | ") +
+                 Invariant($"{raw.Latency.PercentileMicros(0.5):0} / {raw.Latency.PercentileMicros(0.99):0} | {pgha.Latency.PercentileMicros(0.5):0} / {pgha.Latency.PercentileMicros(0.99):0} | **{ratio:0.000}** ({low:0.000}–{high:0.000}) |"));
+        }
+
+        Line();
+    }
+
+    private void Targets()
+    {
+        Line("## Targets (DESIGN.md), judged from the tables above");
+        Line();
+        if (Systems.Contains(SystemKind.PgHaPrimary))
+        {
+            var ratios = Cells.Select(c => (Cell: c, Ratio: c.Ratio(SystemKind.PgHaPrimary, SystemKind.Raw).Median)).ToList();
+            var met = ratios.Count(r => r.Ratio >= SameNodeTarget);
+            var worst = ratios.MinBy(r => r.Ratio);
+            Line(Invariant($"- **Routed overhead vs raw Npgsql on the same node, ≥ {SameNodeTarget:0.00}×**: {(met == ratios.Count ? "met" : "missed")} ") +
+                 Invariant($"in {met} of {ratios.Count} cells; median ratios {string.Join(", ", ratios.Select(r => Invariant($"{r.Cell.Mix.Name}@{r.Cell.Clients} {r.Ratio:0.000}")))}; ") +
+                 Invariant($"lowest {worst.Ratio:0.000} ({worst.Cell.Mix.Name}, {worst.Cell.Clients} clients)."));
+        }
+
+        var readCells = Cells.Where(c => c.Mix.ReadPercent == 100).ToList();
+        if (readCells.Count == 0)
+        {
+            Line("- Read throughput vs proxies: not measured (no read workload in --mixes).");
+        }
+        else
+        {
+            ProxyTarget(readCells, SystemKind.HaProxy, "HAProxy", HaProxyTarget);
+            ProxyTarget(readCells, SystemKind.PgPool, "pgpool-II", PgPoolTarget);
+            var anchor = readCells.Where(c => Systems.Contains(SystemKind.HaProxy) && Systems.Contains(SystemKind.PgPool))
+                .Select(c => Invariant($"{c.Clients} clients 1 : {c.Ratio(SystemKind.HaProxy, SystemKind.Raw).Median:0.00} : {c.Ratio(SystemKind.PgPool, SystemKind.Raw).Median:0.00}"))
+                .ToList();
+            if (anchor.Count > 0)
+            {
+                Line("- For comparison with the ANCHORS figure (pgbench -S, 8 clients, persistent connections, direct : HAProxy : pgpool-II = 1 : 0.64 : 0.39), " +
+                     "this run's read workload gives raw primary : HAProxy : pgpool-II = " + string.Join("; ", anchor) + ".");
+            }
+        }
+
+        var failed = Routing.Where(r => !r.Ok).ToList();
+        Line(failed.Count == 0
+            ? "- Routing: every system sent reads and writes where it should (table above)."
+            : "- Routing: **" + string.Join("; ", failed.Select(f => $"{f.System.Name()}: {f.Verdict}")) + "**; its numbers above do not measure the intended setup.");
+        var errors = Cells.SelectMany(c => c.Systems.Where(s => s.Value.Errors > 0).Select(s => Invariant($"{s.Key.Name()} {c.Mix.Name}@{c.Clients}: {s.Value.Errors}"))).ToList();
+        Line(errors.Count == 0 ? "- Errors: none in any measured operation." : "- Errors: " + string.Join(", ", errors) + ".");
+        Line();
+    }
+
+    private void ProxyTarget(List<Cell> readCells, SystemKind proxy, string name, double target)
+    {
+        if (!Systems.Contains(proxy) || !Systems.Contains(SystemKind.PgHa))
+        {
+            Line($"- Reads vs {name}: not measured (pgha and {proxy.Name()} must both be in --systems).");
+            return;
+        }
+
+        var ratios = readCells.Select(c => (Cell: c, Ratio: c.Ratio(SystemKind.PgHa, proxy))).ToList();
+        var met = ratios.Count(r => r.Ratio.Median >= target);
+        var verdict = met == ratios.Count ? "met" : met == 0 ? "missed" : "met at some client counts only";
+        Line(Invariant($"- **Read throughput ≥ {target:0.0}× {name}** (PgHa ÷ {name}, read workload, median of per-round ratios): {verdict}; ") +
+             string.Join(", ", ratios.Select(r => Invariant($"{r.Cell.Clients} clients **{r.Ratio.Median:0.00}×** ({r.Ratio.Low:0.00}–{r.Ratio.High:0.00}) {(r.Ratio.Median >= target ? "met" : "missed")}"))) + ".");
+    }
+
+    private static string Describe(Mix mix) => mix.ReadPercent switch
+    {
+        100 => "read-only",
+        0 => "write-only",
+        _ => $"{mix.ReadPercent}% reads / {100 - mix.ReadPercent}% writes",
+    };
+
+    private static string Counts(long[] byNode) =>
+        string.Join(" / ", byNode.Take(byNode.Length - 1)) + (byNode[^1] > 0 ? $" (+{byNode[^1]} elsewhere)" : "");
+
+    private static string Shares(long[] byNode)
+    {
+        var total = (double)byNode.Sum();
+        return string.Join("/", byNode.Take(byNode.Length - 1).Select(n => Invariant($"{100 * n / total:0}"))) + "%" +
+               (byNode[^1] > 0 ? Invariant($" (+{100 * byNode[^1] / total:0.#}% elsewhere)") : "");
+    }
+
+    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static string OsName()
+    {
+        try
+        {
+            var line = File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal));
+            return line is null ? RuntimeInformation.OSDescription : line["PRETTY_NAME=".Length..].Trim('"');
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.OSDescription;
+        }
+    }
+}
