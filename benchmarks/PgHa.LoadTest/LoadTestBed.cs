@@ -63,8 +63,8 @@ internal sealed class LoadTestBed : IAsyncDisposable
         progress($"filling loadtest_accounts with {options.Rows} rows");
         await primary.ExecuteAsync(
             "CREATE TABLE loadtest_accounts (aid int PRIMARY KEY, abalance int NOT NULL, filler char(84) NOT NULL);" +
-            $"INSERT INTO loadtest_accounts SELECT g, 0, '' FROM generate_series(1, {options.Rows}) g;" +
-            "VACUUM ANALYZE loadtest_accounts", ct);
+            $"INSERT INTO loadtest_accounts SELECT g, 0, '' FROM generate_series(1, {options.Rows}) g", ct);
+        await primary.ExecuteAsync("VACUUM ANALYZE loadtest_accounts", ct);
         foreach (var replica in replicas)
             await replica.WaitForReplayAsync(primary, TimeSpan.FromSeconds(60), ct);
 
@@ -75,6 +75,10 @@ internal sealed class LoadTestBed : IAsyncDisposable
             {
                 case SystemKind.Raw:
                     Targets.Add(new(kind, () => rawPrimary.OpenConnectionAsync(), () => rawPrimary.OpenConnectionAsync()));
+                    break;
+                case SystemKind.RawReplica:
+                    var rawReplica = Own(NpgsqlDataSource.Create(replicas[0].ConnectionString));
+                    Targets.Add(new(kind, () => rawReplica.OpenConnectionAsync(), () => rawPrimary.OpenConnectionAsync()));
                     break;
                 case SystemKind.PgHa or SystemKind.PgHaPrimary:
                     var pgha = await PgHaAsync(ct);
@@ -95,7 +99,7 @@ internal sealed class LoadTestBed : IAsyncDisposable
                     var poolPort = LoopbackPorts.Next();
                     PgPool = await PgPoolLauncher.StartAsync(pgpool!, Cluster.Nodes, poolPort, LoopbackPorts.Next(), options.MaxClients + 8, ct);
                     _owned.Add(PgPool);
-                    await PoolNode.WaitUntilReadyAsync(PgPoolConnectionString, Cluster.Nodes.Count, ct);
+                    await PoolNode.WaitUntilReadyAsync(poolPort, Cluster.Nodes.Count, ct);
                     var pool = Own(NpgsqlDataSource.Create(Through(primary, poolPort)));
                     Targets.Add(new(kind, () => pool.OpenConnectionAsync(), () => pool.OpenConnectionAsync()));
                     break;
@@ -110,7 +114,7 @@ internal sealed class LoadTestBed : IAsyncDisposable
         }
     }
 
-    public string PgPoolConnectionString => Through(Cluster.Nodes[0], PgPool!.Port) + ";Pooling=false";
+
 
     private PgHaDataSource? _pgha;
 

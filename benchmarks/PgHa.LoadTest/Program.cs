@@ -49,10 +49,10 @@ try
     foreach (var check in routing)
         Progress($"  {check.System.Name(),-13} reads {string.Join('/', check.ReadsByNode)}  writes {string.Join('/', check.WritesByNode)}  in recovery via read path: {check.InRecoveryViaReadPath}  {check.Verdict}");
 
-    var selectsBefore = bed.PgPool is null ? null : await PoolNode.ReadAsync(bed.PgPoolConnectionString, cancel.Token);
+    var selectsBefore = bed.PgPool is null ? null : await PoolNode.ReadAsync(bed.PgPool.Port, cancel.Token);
     Progress("measuring");
     var cells = await Measurement.RunAsync(options, bed, Progress, cancel.Token);
-    var selectsAfter = bed.PgPool is null ? null : await PoolNode.ReadAsync(bed.PgPoolConnectionString, cancel.Token);
+    var selectsAfter = bed.PgPool is null ? null : await PoolNode.ReadAsync(bed.PgPool.Port, cancel.Token);
 
     var names = bed.Nodes.Select((n, i) => i == 0 ? $"{n.Name} (primary)" : n.Name).ToList();
     var report = new Report
@@ -91,5 +91,10 @@ catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 catch (PgHarnessException e)
 {
     Console.Error.WriteLine($"harness: {e.Message}");
+    return 1;
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"load test failed (cluster and proxies were torn down): {e}");
     return 1;
 }

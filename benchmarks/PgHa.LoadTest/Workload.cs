@@ -66,8 +66,9 @@ internal static class Workload
         }
 
         command.Connection = connection;
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var port = await reader.ReadAsync(ct) ? reader.GetInt32(reader.FieldCount - 1) : -1;
+        int port;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            port = await reader.ReadAsync(ct) ? reader.GetInt32(reader.FieldCount - 1) : -1;
         command.Connection = null;
         return port;
     }
