@@ -14,8 +14,8 @@ internal sealed class LoadTestOptions
           --mixes read,write,90/10  workloads: read, write or R/W percentages [read,write,90/10]
           --systems raw,pgha,...    raw,raw-replica,pgha,pgha-primary,haproxy,pgpool,multihost
                                     [all; raw is required]
-          --round 1s                length of one system's turn in a round: 1s, 500ms, 2 [1s]
-          --rounds 6                measured rounds per cell, after one discarded warm-up round [6]
+          --round 1s                length of one system's turn in a round: 1s, 500ms, 2 [500ms]
+          --rounds 6                measured rounds per cell, after one discarded warm-up round [12]
           --rows 100000             rows in the table the operations hit [100000]
           --out PATH                markdown report [benchmarks/results/load-test.md]
           --note TEXT               a sentence for the report's header (e.g. how the machine was shared)
@@ -28,9 +28,9 @@ internal sealed class LoadTestOptions
 
     public SystemKind[] Systems { get; private set; } = SystemKinds.All;
 
-    public TimeSpan RoundLength { get; private set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RoundLength { get; private set; } = TimeSpan.FromMilliseconds(500);
 
-    public int Rounds { get; private set; } = 6;
+    public int Rounds { get; private set; } = 12;
 
     public int Rows { get; private set; } = 100_000;
 

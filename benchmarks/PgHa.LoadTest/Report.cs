@@ -44,6 +44,7 @@ internal sealed class Report
             MixTable(mix);
         SameNodeTable();
         Targets();
+        Notes();
         return _text.ToString();
     }
 
@@ -199,6 +200,34 @@ internal sealed class Report
             : "- Routing: **" + string.Join("; ", failed.Select(f => $"{f.System.Name()}: {f.Verdict}")) + "**; its numbers above do not measure the intended setup.");
         var errors = Cells.SelectMany(c => c.Systems.Where(s => s.Value.Errors > 0).Select(s => Invariant($"{s.Key.Name()} {c.Mix.Name}@{c.Clients}: {s.Value.Errors}"))).ToList();
         Line(errors.Count == 0 ? "- Errors: none in any measured operation." : "- Errors: " + string.Join(", ", errors) + ".");
+        Line();
+    }
+
+    private void Notes()
+    {
+        Line("## Notes");
+        Line();
+        foreach (var check in Routing.Where(c => c.System.ReadsOnReplicas() && c.Ok && c.InRecoveryViaReadPath == false))
+        {
+            Line($"- Through {check.System.Name()}, `SELECT pg_is_in_recovery()` on the read path was answered by the primary although the point SELECTs went to the replicas. " +
+                 (check.System == SystemKind.PgPool
+                     ? "pgpool-II decides per statement: with `read_only_function_list` and `write_function_list` empty it treats volatile functions (pg_is_in_recovery() is one) as writes and sends them to the primary. A role check through pgpool therefore proves nothing about its reads; this test attributes reads by `inet_server_port()` (stable) instead."
+                     : "Check the system's routing rules."));
+        }
+
+        if (Systems.Contains(SystemKind.PgPool))
+        {
+            Line("- pgpool-II chooses the load-balance node once per client session (`statement_level_load_balance = off`, the default), and Npgsql's pool keeps sessions open, " +
+                 "so each pooled connection stays on one replica: the per-node shares of pgpool above follow how its few pooled connections happened to be assigned. " +
+                 "The primary has `backend_weight0 = 0` so that reads go only to the replicas, as with HAProxy's read port and PgHa. " +
+                 "Each client connection holds a pgpool child for its lifetime, so `num_init_children` is the largest client count + 8 (with fewer, clients queue in pgpool's accept backlog). " +
+                 "`SHOW pool_nodes` is answered by pgpool only over the simple query protocol (Npgsql always uses the extended one, and pgpool then forwards it to PostgreSQL); it is read with psql.");
+        }
+
+        if (Systems.Contains(SystemKind.HaProxy))
+            Line("- HAProxy balances TCP connections, not statements: with Npgsql's pool each pooled connection stays on the replica it was opened to. Its client/server timeouts are 1 h so that idle pooled connections survive between cells.");
+        if (Systems.Contains(SystemKind.MultiHost))
+            Line("- Npgsql multi-host's `Load Balance Hosts` rotates over all hosts and `PreferStandby` then skips the primary, so the replica listed right after the primary gets about two thirds of the reads (visible in its per-node shares).");
         Line();
     }
 

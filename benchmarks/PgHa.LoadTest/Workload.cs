@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Npgsql;
 
 namespace PgHa.LoadTest;
@@ -50,6 +51,8 @@ internal static class Workload
         }
     }
 
+    // Pooled builder: an operation that completes asynchronously does not allocate its state machine box.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<int> OperationAsync(LoadTarget target, ClientState state, bool read, int key, CancellationToken ct)
     {
         await using var connection = await (read ? target.OpenRead() : target.OpenWrite());
