@@ -227,7 +227,20 @@ internal sealed class Report
         if (Systems.Contains(SystemKind.HaProxy))
             Line("- HAProxy balances TCP connections, not statements: with Npgsql's pool each pooled connection stays on the replica it was opened to. Its client/server timeouts are 1 h so that idle pooled connections survive between cells.");
         if (Systems.Contains(SystemKind.MultiHost))
-            Line("- Npgsql multi-host's `Load Balance Hosts` rotates over all hosts and `PreferStandby` then skips the primary, so the replica listed right after the primary gets about two thirds of the reads (visible in its per-node shares).");
+        {
+            var reads = new long[NodeNames.Count + 1];
+            foreach (var cell in Cells)
+            {
+                for (var n = 0; n < reads.Length; n++)
+                    reads[n] += cell.Systems[SystemKind.MultiHost].ReadsByNode[n];
+            }
+
+            if (reads.Sum() > 0)
+            {
+                Line("- Npgsql multi-host's reads over the whole run, by node: " + Shares(reads) + ". `Load Balance Hosts` rotates over all hosts and `PreferStandby` " +
+                     "skips the primary when its turn comes, so the replica listed right after the primary takes its turns too.");
+            }
+        }
         Line();
     }
 
