@@ -98,7 +98,12 @@ internal sealed class LoadTestOptions
         RoundLength * ((Rounds + 1) * Systems.Length * Clients.Length * Mixes.Length) * 1.05;
 
     public string CommandLine(string[] args) =>
-        "dotnet run -c Release --project benchmarks/PgHa.LoadTest" + (args.Length == 0 ? "" : " -- " + string.Join(' ', args));
+        "dotnet run -c Release --project benchmarks/PgHa.LoadTest" + (args.Length == 0 ? "" : " -- " + string.Join(' ', args.Select(Quote)));
+
+    private static string Quote(string arg) =>
+        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ',' or '/' or '=' or ':')
+            ? arg
+            : "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static string[] List(string value, string name)
     {
