@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Npgsql;
 using PgHa.Client;
 using PgHa.Testing;
@@ -76,9 +77,13 @@ internal sealed class LoadTestBed : IAsyncDisposable
                 case SystemKind.Raw:
                     Targets.Add(new(kind, () => rawPrimary.OpenConnectionAsync(), () => rawPrimary.OpenConnectionAsync()));
                     break;
-                case SystemKind.RawReplica:
-                    var rawReplica = Own(NpgsqlDataSource.Create(replicas[0].ConnectionString));
-                    Targets.Add(new(kind, () => rawReplica.OpenConnectionAsync(), () => rawPrimary.OpenConnectionAsync()));
+                case SystemKind.RawReplicas:
+                    var rawReplicas = replicas.Select(r => Own(NpgsqlDataSource.Create(r.ConnectionString))).ToArray();
+                    var turn = new StrongBox<int>();
+                    Targets.Add(new(
+                        kind,
+                        () => rawReplicas[(int)((uint)Interlocked.Increment(ref turn.Value) % (uint)rawReplicas.Length)].OpenConnectionAsync(),
+                        () => rawPrimary.OpenConnectionAsync()));
                     break;
                 case SystemKind.PgHa or SystemKind.PgHaPrimary:
                     var pgha = await PgHaAsync(ct);

@@ -12,7 +12,7 @@ internal sealed class LoadTestOptions
         Options (defaults in brackets):
           --clients 1,8,32          concurrent clients per cell [1,8,32]
           --mixes read,write,90/10  workloads: read, write or R/W percentages [read,write,90/10]
-          --systems raw,pgha,...    raw,raw-replica,pgha,pgha-primary,haproxy,pgpool,multihost
+          --systems raw,pgha,...    raw,raw-replicas,pgha,pgha-primary,haproxy,pgpool,multihost
                                     [all; raw is required]
           --round 1s                length of one system's turn in a round: 1s, 500ms, 2 [500ms]
           --rounds 6                measured rounds per cell, after one discarded warm-up round [12]

@@ -36,6 +36,7 @@ void Progress(string message) => Console.Error.WriteLine(string.Create(CultureIn
 try
 {
     var started = DateTime.UtcNow;
+    var loadAtStart = LoadAverage();
     Progress(string.Create(CultureInfo.InvariantCulture, $"measurement will take about {options.EstimatedDuration.TotalMinutes:0.0} min after start-up"));
     await using var bed = await LoadTestBed.StartAsync(options, Progress, cancel.Token);
     var versions = new List<string> { $"PostgreSQL {bed.PostgresVersion}", $"Npgsql {typeof(Npgsql.NpgsqlConnection).Assembly.GetName().Version}" };
@@ -61,6 +62,7 @@ try
         Command = options.CommandLine(args),
         Started = started.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
         Duration = string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalMinutes:0.0} min"),
+        LoadAverage = $"{loadAtStart} / {LoadAverage()}",
         Versions = versions,
         NodeNames = bed.Nodes.Select(n => n.Name).ToList(),
         Routing = routing,
@@ -97,4 +99,16 @@ catch (Exception e)
 {
     Console.Error.WriteLine($"load test failed (cluster and proxies were torn down): {e}");
     return 1;
+}
+
+static string LoadAverage()
+{
+    try
+    {
+        return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+    }
+    catch (IOException)
+    {
+        return "?";
+    }
 }

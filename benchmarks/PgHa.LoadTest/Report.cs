@@ -7,7 +7,7 @@ namespace PgHa.LoadTest;
 /// <summary>The markdown results file: header, method, routing check, tables and the targets judged from the numbers.</summary>
 internal sealed class Report
 {
-    private const double SameNodeTarget = 0.97;
+    private const double SameNodeRatio = 0.97;
     private const double HaProxyTarget = 1.4;
     private const double PgPoolTarget = 2.0;
 
@@ -20,6 +20,9 @@ internal sealed class Report
     public required string Started { get; init; }
 
     public required string Duration { get; init; }
+
+    /// <summary>The 1-minute load average at the start and at the end (other users of the machine show up here).</summary>
+    public required string LoadAverage { get; init; }
 
     public required IReadOnlyList<string> Versions { get; init; }
 
@@ -55,7 +58,7 @@ internal sealed class Report
         Line("# Load test: raw Npgsql, PgHa, HAProxy, pgpool-II and Npgsql multi-host on one cluster");
         Line();
         Line($"Command: `{Command}`  ");
-        Line($"Started {Started} UTC, took {Duration}.  ");
+        Line($"Started {Started} UTC, took {Duration}; 1-minute load average at start / end: {LoadAverage}.  ");
         Line(Invariant($"Machine: `nproc` = {Environment.ProcessorCount}, {OsName()}, {RuntimeInformation.FrameworkDescription}; ") +
              "load generator, the 3 PostgreSQL servers and the proxies all share these cores, as in the ANCHORS pgbench figure.  ");
         Line("Versions: " + string.Join("; ", Versions) + ".");
@@ -135,21 +138,30 @@ internal sealed class Report
 
     private void SameNodeTable()
     {
-        if (!Systems.Contains(SystemKind.PgHaPrimary))
+        SameNodeTable(SystemKind.PgHaPrimary, SystemKind.Raw, "Same node: PgHa routed to the primary vs raw Npgsql to the primary", Cells);
+        SameNodeTable(SystemKind.PgHa, SystemKind.RawReplicas, "Same nodes: PgHa reads routed to the replicas vs raw Npgsql alternating over the same replicas (writes: primary for both)", Cells);
+    }
+
+    private void SameNodeTable(SystemKind pgha, SystemKind raw, string title, IEnumerable<Cell> cells)
+    {
+        if (!Systems.Contains(pgha) || !Systems.Contains(raw))
             return;
-        Line("## Same node: PgHa routed to the primary vs raw Npgsql to the primary");
+        Line($"## {title}");
         Line();
-        Line("| workload | clients | raw ops/s | PgHa ops/s | raw p50 / p99 µs | PgHa p50 / p99 µs | PgHa ÷ raw (IQR) |");
+        Line($"| workload | clients | {raw.Name()} ops/s | {pgha.Name()} ops/s | {raw.Name()} p50 / p99 µs | {pgha.Name()} p50 / p99 µs | PgHa ÷ raw (IQR) |");
         Line("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var cell in Cells)
+        foreach (var cell in cells)
         {
-            var raw = cell.Systems[SystemKind.Raw];
-            var pgha = cell.Systems[SystemKind.PgHaPrimary];
-            var (ratio, low, high) = cell.Ratio(SystemKind.PgHaPrimary, SystemKind.Raw);
-            Line(Invariant($"| {cell.Mix.Name} | {cell.Clients} | {Stats.Median(raw.OpsPerSecond):0} | {Stats.Median(pgha.OpsPerSecond):0} | ") +
-                 Invariant($"{raw.Latency.PercentileMicros(0.5):0} / {raw.Latency.PercentileMicros(0.99):0} | {pgha.Latency.PercentileMicros(0.5):0} / {pgha.Latency.PercentileMicros(0.99):0} | **{ratio:0.000}** ({low:0.000}–{high:0.000}) |"));
+            var r = cell.Systems[raw];
+            var p = cell.Systems[pgha];
+            var (ratio, low, high) = cell.Ratio(pgha, raw);
+            Line(Invariant($"| {cell.Mix.Name} | {cell.Clients} | {Stats.Median(r.OpsPerSecond):0} | {Stats.Median(p.OpsPerSecond):0} | ") +
+                 Invariant($"{r.Latency.PercentileMicros(0.5):0} / {r.Latency.PercentileMicros(0.99):0} | {p.Latency.PercentileMicros(0.5):0} / {p.Latency.PercentileMicros(0.99):0} | **{ratio:0.000}** ({low:0.000}–{high:0.000}) |"));
         }
 
+        var all = Cells.SelectMany(c => c.RoundRatios(pgha, raw)).ToList();
+        Line();
+        Line(Invariant($"All {all.Count} per-round ratios of the table pooled: median **{Stats.Median(all):0.000}** ({Stats.Percentile(all, 0.25):0.000}–{Stats.Percentile(all, 0.75):0.000})."));
         Line();
     }
 
@@ -157,15 +169,8 @@ internal sealed class Report
     {
         Line("## Targets (DESIGN.md), judged from the tables above");
         Line();
-        if (Systems.Contains(SystemKind.PgHaPrimary))
-        {
-            var ratios = Cells.Select(c => (Cell: c, Ratio: c.Ratio(SystemKind.PgHaPrimary, SystemKind.Raw).Median)).ToList();
-            var met = ratios.Count(r => r.Ratio >= SameNodeTarget);
-            var worst = ratios.MinBy(r => r.Ratio);
-            Line(Invariant($"- **Routed overhead vs raw Npgsql on the same node, ≥ {SameNodeTarget:0.00}×** (pgha-primary ÷ raw): {(met == ratios.Count ? "met" : "missed")}; ") +
-                 Invariant($"{met} of {ratios.Count} cells at or above the target; median ratios {string.Join(", ", ratios.Select(r => Invariant($"{r.Cell.Mix.Name}@{r.Cell.Clients} {r.Ratio:0.000}")))}; ") +
-                 Invariant($"lowest {worst.Ratio:0.000} ({worst.Cell.Mix.Name}, {worst.Cell.Clients} clients)."));
-        }
+        SameNodeTarget(SystemKind.PgHaPrimary, SystemKind.Raw, "primary");
+        SameNodeTarget(SystemKind.PgHa, SystemKind.RawReplicas, "replicas");
 
         var readCells = Cells.Where(c => c.Mix.ReadPercent == 100).ToList();
         if (readCells.Count == 0)
@@ -179,12 +184,12 @@ internal sealed class Report
             var anchor = readCells.Where(c => Systems.Contains(SystemKind.HaProxy) && Systems.Contains(SystemKind.PgPool))
                 .Select(c => Invariant($"{c.Clients} clients 1 : {c.Ratio(SystemKind.HaProxy, SystemKind.Raw).Median:0.00} : {c.Ratio(SystemKind.PgPool, SystemKind.Raw).Median:0.00}"))
                 .ToList();
-            if (Systems.Contains(SystemKind.RawReplica))
+            if (Systems.Contains(SystemKind.RawReplicas))
             {
-                Line("- Context: one replica read directly (raw-replica ÷ raw, read workload): " +
-                     string.Join(", ", readCells.Select(c => Invariant($"{c.Clients} clients {c.Ratio(SystemKind.RawReplica, SystemKind.Raw).Median:0.00}×"))) +
+                Line("- Context: raw Npgsql alternating over the 2 replicas ÷ raw to the primary, read workload: " +
+                     string.Join(", ", readCells.Select(c => Invariant($"{c.Clients} clients {c.Ratio(SystemKind.RawReplicas, SystemKind.Raw).Median:0.00}×"))) +
                      ". The replicas share the same 2 cores as the primary, so sending reads to them adds no CPU here; " +
-                     "the read comparisons are about each system's own cost per operation, not about added capacity.");
+                     "the read comparisons measure each system's own cost per operation, not added capacity.");
             }
 
             if (anchor.Count > 0)
@@ -242,6 +247,23 @@ internal sealed class Report
             }
         }
         Line();
+    }
+
+    private void SameNodeTarget(SystemKind pgha, SystemKind raw, string nodes)
+    {
+        if (!Systems.Contains(pgha) || !Systems.Contains(raw))
+            return;
+        var ratios = Cells.Select(c => (Cell: c, Ratio: c.Ratio(pgha, raw))).ToList();
+        var met = ratios.Count(r => r.Ratio.Median >= SameNodeRatio);
+        var reach = ratios.Count(r => r.Ratio.High >= SameNodeRatio);
+        var all = Cells.SelectMany(c => c.RoundRatios(pgha, raw)).ToList();
+        var pooled = Stats.Median(all);
+        var worst = ratios.MinBy(r => r.Ratio.Median);
+        Line(Invariant($"- **Routed overhead vs raw Npgsql on the same node ({nodes}), ≥ {SameNodeRatio:0.00}×** ({pgha.Name()} ÷ {raw.Name()}): ") +
+             Invariant($"{(met == ratios.Count ? "met in every cell" : pooled >= SameNodeRatio ? "met overall (pooled), missed in some cells" : "missed")}; ") +
+             Invariant($"pooled median of all {all.Count} per-round ratios **{pooled:0.000}** ({Stats.Percentile(all, 0.25):0.000}–{Stats.Percentile(all, 0.75):0.000}); ") +
+             Invariant($"{met} of {ratios.Count} cell medians ≥ {SameNodeRatio:0.00} (lowest {worst.Ratio.Median:0.000}, {worst.Cell.Mix.Name} at {worst.Cell.Clients} clients); ") +
+             Invariant($"the 75th percentile reaches {SameNodeRatio:0.00} in {reach} of {ratios.Count} cells."));
     }
 
     private void ProxyTarget(List<Cell> readCells, SystemKind proxy, string name, double target)

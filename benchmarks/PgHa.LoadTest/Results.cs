@@ -44,6 +44,10 @@ internal sealed class Cell(Mix mix, int clients, IEnumerable<SystemKind> systems
 
     public Dictionary<SystemKind, SystemCell> Systems { get; } = systems.ToDictionary(s => s, _ => new SystemCell(nodes));
 
+    /// <summary>Each measured round's throughput of <paramref name="a"/> divided by <paramref name="b"/>'s.</summary>
+    public IEnumerable<double> RoundRatios(SystemKind a, SystemKind b) =>
+        Systems[a].OpsPerSecond.Zip(Systems[b].OpsPerSecond, (x, y) => x / y);
+
     /// <summary>Median over the measured rounds of <paramref name="a"/>'s throughput divided by <paramref name="b"/>'s in the same round.</summary>
     public (double Median, double Low, double High) Ratio(SystemKind a, SystemKind b)
     {

@@ -4,7 +4,7 @@ namespace PgHa.LoadTest;
 internal enum SystemKind
 {
     Raw,
-    RawReplica,
+    RawReplicas,
     PgHa,
     PgHaPrimary,
     HaProxy,
@@ -19,7 +19,7 @@ internal static class SystemKinds
     public static string Name(this SystemKind kind) => kind switch
     {
         SystemKind.Raw => "raw",
-        SystemKind.RawReplica => "raw-replica",
+        SystemKind.RawReplicas => "raw-replicas",
         SystemKind.PgHa => "pgha",
         SystemKind.PgHaPrimary => "pgha-primary",
         SystemKind.HaProxy => "haproxy",
@@ -31,7 +31,7 @@ internal static class SystemKinds
     public static string Description(this SystemKind kind) => kind switch
     {
         SystemKind.Raw => "raw `NpgsqlDataSource` to the primary: every read and write on the primary (baseline)",
-        SystemKind.RawReplica => "raw `NpgsqlDataSource`s: reads to one replica (node2), writes to the primary; what a replica serves with no routing at all",
+        SystemKind.RawReplicas => "raw `NpgsqlDataSource`s, one per node: reads alternate between the 2 replicas, writes to the primary; the same nodes as pgha with no routing layer",
         SystemKind.PgHa => "`PgHaDataSource`: reads `TargetRole.Replica` (round-robin over the 2 replicas), writes `TargetRole.Primary`",
         SystemKind.PgHaPrimary => "`PgHaDataSource` with every operation `TargetRole.Primary`: the same node as raw, for the routing overhead",
         SystemKind.HaProxy => "Npgsql through HAProxy (tcp): read port round-robin over the 2 replicas, write port to the primary, `option pgsql-check`",
