@@ -12,6 +12,7 @@ namespace PgHa.LoadTest;
 internal sealed class LoadTestBed : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
+    private PgHaDataSource? _pgha;
 
     private LoadTestBed()
     {
@@ -120,8 +121,6 @@ internal sealed class LoadTestBed : IAsyncDisposable
     }
 
 
-
-    private PgHaDataSource? _pgha;
 
     private async Task<PgHaDataSource> PgHaAsync(CancellationToken ct)
     {
