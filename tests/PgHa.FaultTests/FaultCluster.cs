@@ -13,9 +13,11 @@ internal sealed class FaultCluster : IAsyncDisposable
     public const string Token = "fault-token";
     private readonly PgScratchDirectory _scratch;
 
-    private FaultCluster(NodeNetwork network, EtcdCluster etcd, PgScratchDirectory scratch, IReadOnlyList<AgentNode> nodes)
+    private readonly bool _synchronous;
+
+    private FaultCluster(NodeNetwork network, EtcdCluster etcd, PgScratchDirectory scratch, IReadOnlyList<AgentNode> nodes, bool synchronous)
     {
-        (Network, Etcd, _scratch, Nodes) = (network, etcd, scratch, nodes);
+        (Network, Etcd, _scratch, Nodes, _synchronous) = (network, etcd, scratch, nodes, synchronous);
     }
 
     public NodeNetwork Network { get; }
@@ -44,7 +46,7 @@ internal sealed class FaultCluster : IAsyncDisposable
                 node => Arguments(node, etcd, scratch, synchronous), network.AddressOf(name), network.LauncherFor(name))).ToList();
             foreach (var node in nodes)
                 node.Start();
-            return new FaultCluster(network, etcd, scratch, nodes);
+            return new FaultCluster(network, etcd, scratch, nodes, synchronous);
         }
         catch
         {
@@ -81,7 +83,11 @@ internal sealed class FaultCluster : IAsyncDisposable
         return settings.Select(kv => $"--PgHa:Agent:{kv.Key}={kv.Value}").Append("--Logging:LogLevel:Microsoft.AspNetCore=Warning").ToList();
     }
 
-    /// <summary>The leader, as the REST API's <c>/cluster</c> of any reachable node reports it, when it runs and both other members stream.</summary>
+    /// <summary>
+    /// The leader, as the REST API's <c>/cluster</c> of any reachable node reports it, when it runs and both other
+    /// members stream (and, in synchronous mode, one of them is recorded as the synchronous standby: until then a
+    /// switchover is refused).
+    /// </summary>
     public async Task<AgentNode?> HealthyLeaderAsync()
     {
         foreach (var node in Nodes.Where(n => n.AgentPid is not null))
@@ -90,7 +96,8 @@ internal sealed class FaultCluster : IAsyncDisposable
             if (code != 200 || body?["members"] is not JsonArray members)
                 continue;
             var leader = members.FirstOrDefault(m => (string?)m?["role"] == "leader" && (string?)m?["state"] == "running");
-            if (leader is not null && members.Count(m => (string?)m?["state"] == "streaming") == Nodes.Count - 1)
+            if (leader is not null && members.Count(m => (string?)m?["state"] == "streaming") == Nodes.Count - 1
+                && (!_synchronous || members.Any(m => (string?)m?["role"] == "sync_standby")))
                 return Nodes.Single(n => n.Name == (string?)leader["name"]);
         }
 
