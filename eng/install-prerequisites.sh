@@ -26,38 +26,27 @@ if ! have_postgres; then
   apt-get install -y -qq postgresql-15 >/dev/null || apt-get install -y -qq postgresql >/dev/null
 fi
 
-if ! command -v etcd >/dev/null 2>&1 && [ -z "${PGHA_ETCD_BIN:-}" ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "etcd not found. Install it (Debian/Ubuntu: apt-get install etcd-server) or set PGHA_ETCD_BIN." >&2
-    exit 1
-  fi
-  echo "Installing etcd..."
+# Installs Debian packages without letting them start services: the tests and benchmarks start their own etcd and
+# proxies on free ports.
+install_without_services() {
   export DEBIAN_FRONTEND=noninteractive
-  # The tests start their own etcd on free ports: keep the package from starting a service on 2379.
-  policy=/usr/sbin/policy-rc.d
-  created_policy=0
+  local policy=/usr/sbin/policy-rc.d created_policy=0
   if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created_policy=1; fi
   apt-get update -qq
-  apt-get install -y -qq etcd-server >/dev/null
+  apt-get install -y -qq "$@" >/dev/null
   if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi
-fi
+}
 
 missing=()
+if ! command -v etcd >/dev/null 2>&1 && [ -z "${PGHA_ETCD_BIN:-}" ]; then missing+=(etcd-server); fi
 [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 [ -x /usr/sbin/pgpool ] || missing+=(pgpool2)
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "Missing: ${missing[*]} (Debian/Ubuntu: apt-get install ${missing[*]})." >&2
+    echo "Missing: ${missing[*]}. Install them (Debian/Ubuntu: apt-get install ${missing[*]}); etcd may also be given as PGHA_ETCD_BIN." >&2
     exit 1
   fi
   echo "Installing ${missing[*]}..."
-  export DEBIAN_FRONTEND=noninteractive
-  # The benchmarks start their own proxies on free ports: keep the packages from starting services.
-  policy=/usr/sbin/policy-rc.d
-  created_policy=0
-  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created_policy=1; fi
-  apt-get update -qq
-  apt-get install -y -qq "${missing[@]}" >/dev/null
-  if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi
+  install_without_services "${missing[@]}"
 fi
