@@ -92,12 +92,7 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
 
                 return (hold, "");
             case FaultKind.Switchover:
-                // In synchronous mode only the synchronous standby may be named: let the agent choose it.
-                var candidate = profile.Synchronous ? null : cluster.Nodes.Where(n => n != leader).ElementAt(_random.Next(cluster.Nodes.Count - 1)).Name;
-                var (code, text) = await leader.PostAsync("/switchover", new { leader = leader.Name, candidate }, FaultCluster.Token);
-                if (code != 200)
-                    throw new InvalidOperationException($"The switchover was refused: {code} {text}");
-                return (TimeSpan.Zero, $"to {candidate ?? "the synchronous standby"}");
+                return (TimeSpan.Zero, await SwitchoverAsync(leader, ct));
             case FaultKind.IsolateNode:
                 await cluster.Network.CutAsync(target.Name, ct);
                 try
@@ -127,6 +122,27 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
+    }
+
+    /// <summary>
+    /// Asks the leader to hand over. The leader can change between the health check and the request (a fault just
+    /// healed can still cost it the lease), which the agent rightly refuses: ask the new leader, three times at most.
+    /// </summary>
+    private async Task<string> SwitchoverAsync(AgentNode leader, CancellationToken ct)
+    {
+        var refusals = new List<string>();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            // In synchronous mode only the synchronous standby may be named: let the agent choose it.
+            var candidate = profile.Synchronous ? null : cluster.Nodes.Where(n => n != leader).ElementAt(_random.Next(cluster.Nodes.Count - 1)).Name;
+            var (code, text) = await leader.PostAsync("/switchover", new { leader = leader.Name, candidate }, FaultCluster.Token);
+            if (code == 200)
+                return $"to {candidate ?? "the synchronous standby"}{(refusals.Count > 0 ? $" (after: {string.Join("; ", refusals)})" : "")}";
+            refusals.Add($"{code} {text}");
+            leader = await cluster.WaitForHealthyAsync(HealthyTimeout, ct);
+        }
+
+        throw new InvalidOperationException($"The switchover was refused three times: {string.Join("; ", refusals)}");
     }
 
     private static async Task<bool> AcceptsConnectionsAsync(AgentNode node)
