@@ -15,7 +15,8 @@ internal static class FaultReport
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores; {elapsed.TotalMinutes:0.0} min of workload; " +
             $"{(profile.Synchronous ? "synchronous" : "asynchronous")} replication; agent default timings (ttl 4 s, loop_wait 1 s); client MaxReplicaLag {FaultProfile.MaxReplicaLag.TotalSeconds:0} s.");
-        text.AppendLine(CultureInfo.InvariantCulture, $"Replay: `PGHA_FAULT_PROFILE={profile.Name} PGHA_FAULT_SEED={profile.Seed}{(profile.Synchronous ? "" : " PGHA_FAULT_REPLICATION=async")} ./fault-test.sh`");
+        var duration = profile.EveryKindOnce ? "" : $" PGHA_FAULT_DURATION={profile.Duration.TotalMinutes:0.#}m";
+        text.AppendLine(CultureInfo.InvariantCulture, $"Replay: `PGHA_FAULT_SEED={profile.Seed}{duration}{(profile.Synchronous ? "" : " PGHA_FAULT_REPLICATION=async")} ./fault-test.sh {profile.Name}`");
         text.AppendLine();
         text.AppendLine("## Faults");
         text.AppendLine();
