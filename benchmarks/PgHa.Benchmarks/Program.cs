@@ -7,6 +7,7 @@ using PgHa.Benchmarks;
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --write-cost [clients...]     ExecuteWriteAsync vs the same raw Npgsql transaction
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --write-gap [repetitions]      app-visible write gap in a promotion, PgHa vs Npgsql multi-host
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --agent-time-to-writable [repetitions]  agent switchover and node loss
+// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --failover-comparison [repetitions] [fault...]  PgHa vs Npgsql multi-host vs HAProxy, agent cluster
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --filter '*'                  BenchmarkDotNet
 if (args.Length > 0 && args[0] == "--side-by-side")
 {
@@ -37,6 +38,13 @@ if (args.Length > 0 && args[0] == "--write-gap")
 if (args.Length > 0 && args[0] == "--agent-time-to-writable")
 {
     Console.WriteLine(await AgentTimeToWritable.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7));
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--failover-comparison")
+{
+    var repetitions = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+    Console.WriteLine(await FailoverComparison.RunAsync(repetitions, args.Length > 2 ? args[2..] : null));
     return;
 }
 
