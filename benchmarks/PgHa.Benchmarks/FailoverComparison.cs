@@ -20,6 +20,7 @@ internal static class FailoverComparison
     private const string Token = "bench-token";
     private static readonly string[] Faults = ["node loss", "postmaster crash", "switchover", "frozen primary"];
     private static readonly TimeSpan ResumeTimeout = TimeSpan.FromSeconds(40);
+    private static readonly TimeSpan MinimumObservation = TimeSpan.FromSeconds(5);
 
     private sealed record Sample(string Fault, string Client, double? Detection, double TimeToWritable, double Gap, int Errors);
 
@@ -49,12 +50,15 @@ internal static class FailoverComparison
                     await WaitAsync(() => writers.All(w => w.Acks.Count >= 50), TimeSpan.FromSeconds(30), "writes before the fault");
                     var faultAt = Stopwatch.GetTimestamp();
                     await InjectAsync(fault, leader);
+                    // A switchover's outage starts only after the leader's CHECKPOINT: watch a while before judging.
+                    await Task.Delay(MinimumObservation);
                     var resumed = await WaitAsync(() => writers.All(w => Resumed(w, faultAt)), ResumeTimeout, null);
+                    var until = Stopwatch.GetTimestamp();
                     if (fault == "frozen primary")
                         leader.ThawNode();
                     foreach (var writer in writers)
                     {
-                        var sample = Measure(fault, writer, faultAt, writer.Name == "PgHa" ? PgHaDetection(topologies, faultAt, leader) : null);
+                        var sample = Measure(fault, writer, faultAt, until, writer.Name == "PgHa" ? PgHaDetection(topologies, faultAt, leader) : null);
                         samples.Add(sample);
                         Console.Error.WriteLine($"{fault} #{rep + 1} {sample}{(resumed ? "" : " (not resumed in time)")}");
                     }
@@ -95,15 +99,19 @@ internal static class FailoverComparison
         }
     }
 
-    /// <summary>Writes flow again: 20 acknowledgements after the longest gap since the fault.</summary>
+    /// <summary>Writes flow again: 20 acknowledgements after the longest gap since the fault, the gap still open now included.</summary>
     private static bool Resumed(ComparisonWriter writer, long faultAt)
     {
-        var (_, end) = LongestGap(writer.Acks.ToArray(), faultAt);
+        var (_, end) = LongestGap(writer.Acks.ToArray(), faultAt, Stopwatch.GetTimestamp());
         return end is { } e && writer.Acks.Count(a => a >= e) >= 20;
     }
 
-    /// <summary>The longest interval between consecutive acknowledgements from the last one before the fault on.</summary>
-    private static (long Start, long? End) LongestGap(long[] acks, long faultAt)
+    /// <summary>
+    /// The longest interval between consecutive acknowledgements from the last one before the fault on, counting the
+    /// interval from the last acknowledgement to <paramref name="until"/>; <c>End</c> is null when that open one is
+    /// the longest (writes have not resumed).
+    /// </summary>
+    private static (long Start, long? End) LongestGap(long[] acks, long faultAt, long until)
     {
         var before = acks.Where(a => a < faultAt).DefaultIfEmpty(faultAt).Max();
         var after = acks.Where(a => a >= faultAt).Order().ToArray();
@@ -116,13 +124,13 @@ internal static class FailoverComparison
             previous = ack;
         }
 
-        return (start, end);
+        return until - previous > longest ? (previous, null) : (start, end);
     }
 
-    private static Sample Measure(string fault, ComparisonWriter writer, long faultAt, double? pghaDetection)
+    private static Sample Measure(string fault, ComparisonWriter writer, long faultAt, long until, double? pghaDetection)
     {
         var acks = writer.Acks.ToArray();
-        var (start, end) = LongestGap(acks, faultAt);
+        var (start, end) = LongestGap(acks, faultAt, until);
         var firstError = writer.Errors.Where(e => e >= faultAt).DefaultIfEmpty(0).Min();
         var detection = pghaDetection ?? (firstError > 0 ? Seconds(faultAt, firstError) : null);
         return new Sample(fault, writer.Name, detection, end is { } e ? Seconds(faultAt, e) : double.NaN, end is { } g ? Seconds(start, g) : double.NaN,
@@ -202,8 +210,12 @@ internal static class FailoverComparison
         return text.ToString();
     }
 
+    /// <summary>Median and worst; a repetition whose writes had not resumed when the wait ended counts as worst of all.</summary>
     private static string MedianWorst(List<double> values) =>
-        string.Create(CultureInfo.InvariantCulture, $"{Median(values):0.00} s / {values.Max():0.00} s");
+        string.Create(CultureInfo.InvariantCulture, $"{Format(Median(values.Select(v => double.IsNaN(v) ? double.MaxValue : v).ToList()))} / {Format(values.Any(double.IsNaN) ? double.MaxValue : values.Max())}");
+
+    private static string Format(double seconds) =>
+        seconds == double.MaxValue ? $"not resumed in {(MinimumObservation + ResumeTimeout).TotalSeconds:0} s" : string.Create(CultureInfo.InvariantCulture, $"{seconds:0.00} s");
 
     private static double Median(List<double> values)
     {
