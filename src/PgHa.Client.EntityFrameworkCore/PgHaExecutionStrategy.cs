@@ -16,7 +16,8 @@ namespace PgHa.Client.EntityFrameworkCore;
 /// </list>
 /// It never runs again after <see cref="PgHaCommitOutcomeUnknownException"/> (that could apply the work twice) or an
 /// error about the work itself. There is no delay between attempts: the next open waits for the watchdog to find
-/// a node instead. Attempts stop when <see cref="PgHaOptions.RetryBudget"/>, counted from the first attempt, is spent.
+/// a node instead. Attempts stop when <see cref="PgHaOptions.RetryBudget"/> is spent; as for units of work, it counts
+/// the time spent waiting for the cluster (routing opens, the lookup of an in-doubt COMMIT), not the operation's own work.
 /// </summary>
 /// <remarks>
 /// As with any retrying strategy, a transaction begun by the application must run inside the strategy:
@@ -26,6 +27,7 @@ public sealed class PgHaExecutionStrategy : ExecutionStrategy
 {
     private PgHaContextState? _state;
     private long _started;
+    private TimeSpan _waited;
 
     /// <summary>Creates the strategy for a context configured with <c>UsePgHa</c>.</summary>
     public PgHaExecutionStrategy(ExecutionStrategyDependencies dependencies)
@@ -36,7 +38,10 @@ public sealed class PgHaExecutionStrategy : ExecutionStrategy
     internal DbContext Context => Dependencies.CurrentContext.Context;
 
     /// <summary>What is left of the retry budget of the operation running now.</summary>
-    internal TimeSpan RemainingBudget => State.DataSource.Options.RetryBudget - TimeProvider.System.GetElapsedTime(_started);
+    internal TimeSpan RemainingBudget => State.DataSource.Options.RetryBudget - _waited;
+
+    /// <summary>An open of the operation waited this long for the cluster.</summary>
+    internal void SpentWaiting(TimeSpan waited) => _waited += waited;
 
     private PgHaContextState State => _state ??= PgHaContextState.Of(Context)
         ?? throw new InvalidOperationException($"{nameof(PgHaExecutionStrategy)} needs a context configured with UsePgHa.");
@@ -46,6 +51,7 @@ public sealed class PgHaExecutionStrategy : ExecutionStrategy
     {
         base.OnFirstExecution();
         _started = TimeProvider.System.GetTimestamp();
+        _waited = TimeSpan.Zero;
     }
 
     /// <inheritdoc />
@@ -68,6 +74,6 @@ public sealed class PgHaExecutionStrategy : ExecutionStrategy
     {
         var errors = string.Join("; ", ExceptionsEncountered.Select((e, i) => $"attempt {i + 1}: {CallOnWrappedException(e, static x => x.Message)}"));
         var elapsed = TimeProvider.System.GetElapsedTime(_started);
-        return $"PgHa gave up after {ExceptionsEncountered.Count} failed attempt(s) in {elapsed.TotalSeconds:0.0} s (retry budget {options.RetryBudget.TotalSeconds:0.#} s): {errors}. Now: {State.DataSource.Topology}";
+        return $"PgHa gave up after {ExceptionsEncountered.Count} failed attempt(s) in {elapsed.TotalSeconds:0.0} s, {_waited.TotalSeconds:0.0} s of it waiting for the cluster (retry budget {options.RetryBudget.TotalSeconds:0.#} s): {errors}. Now: {State.DataSource.Topology}";
     }
 }

@@ -16,6 +16,7 @@ public sealed class PgHaDataSourceBuilder
 {
     private readonly List<Action<NpgsqlDataSourceBuilder>> _configureDataSource = [];
     private readonly bool _loadBalanceHostsSetExplicitly;
+    private readonly bool _tcpKeepAliveSetExplicitly;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
     private TimeProvider _timeProvider = TimeProvider.System;
     private IMeterFactory? _meterFactory;
@@ -27,8 +28,9 @@ public sealed class PgHaDataSourceBuilder
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ConnectionStringBuilder = new NpgsqlConnectionStringBuilder(connectionString);
         var raw = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        _loadBalanceHostsSetExplicitly = raw.Keys.Cast<string>()
-            .Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("LoadBalanceHosts", StringComparison.OrdinalIgnoreCase));
+        var keys = raw.Keys.Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
+        _loadBalanceHostsSetExplicitly = keys.Contains("LOADBALANCEHOSTS");
+        _tcpKeepAliveSetExplicitly = keys.Overlaps(["TCPKEEPALIVE", "TCPKEEPALIVETIME", "TCPKEEPALIVEINTERVAL"]);
     }
 
     /// <summary>The connection settings shared by every node; <c>Host</c> holds the node list.</summary>
@@ -76,8 +78,10 @@ public sealed class PgHaDataSourceBuilder
 
     /// <summary>Validates the settings, creates one pool per node and starts the watchdog.</summary>
     /// <exception cref="ArgumentException">The host list or an option is invalid; the message lists every problem.</exception>
+    /// <exception cref="NotSupportedException">The Npgsql loaded is not one PgHa supports (see the package's dependency range).</exception>
     public PgHaDataSource Build()
     {
+        Internal.NpgsqlSockets.EnsureSupported();
         var options = Options.Clone();
         if (_loadBalanceHostsSetExplicitly && !ConnectionStringBuilder.LoadBalanceHosts)
             options.LoadBalancing = LoadBalancing.None;
@@ -131,6 +135,14 @@ public sealed class PgHaDataSourceBuilder
             TargetSessionAttributes = null,
             LoadBalanceHosts = false,
         };
+        // A pooled socket that a NAT or load balancer dropped in silence would otherwise look alive until a query
+        // hangs on it; keepalive also keeps such middleboxes from dropping it.
+        if (!_tcpKeepAliveSetExplicitly)
+        {
+            settings.TcpKeepAliveTime = (int)PgHaDefaults.TcpKeepAliveTime.TotalSeconds;
+            settings.TcpKeepAliveInterval = (int)PgHaDefaults.TcpKeepAliveInterval.TotalSeconds;
+        }
+
         return settings.ConnectionString;
     }
 

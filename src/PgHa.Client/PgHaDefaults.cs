@@ -52,6 +52,16 @@ public static class PgHaDefaults
     public static readonly TimeSpan ReadYourWritesWait = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// TCP keepalive idle time on every pooled and monitoring connection, unless the connection string sets
+    /// <c>Tcp Keepalive</c>, <c>Tcp Keepalive Time</c> or <c>Tcp Keepalive Interval</c>: 10 s.
+    /// </summary>
+    public static readonly TimeSpan TcpKeepAliveTime = TimeSpan.FromSeconds(10);
+
+    /// <summary>TCP keepalive probe interval, under the same condition as <see cref="TcpKeepAliveTime"/>: 2 s (with Linux's
+    /// default of 9 probes, an idle socket whose peer vanished is closed about 28 s after it last carried data).</summary>
+    public static readonly TimeSpan TcpKeepAliveInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// How often a node that refused our credentials or database is probed again: 5 s.
     /// Such a failure will not heal by itself between two probes, so probing it fast would only fill the server log.
     /// </summary>

@@ -58,9 +58,14 @@ public sealed class PgHaOptions
     public TimeSpan NodeWaitTimeout { get; set; } = PgHaDefaults.NodeWaitTimeout;
 
     /// <summary>
-    /// How long <see cref="PgHaDataSource.ExecuteWriteAsync{T}(Func{Npgsql.NpgsqlConnection, Npgsql.NpgsqlTransaction, CancellationToken, Task{T}}, CancellationToken)"/>
-    /// keeps running a unit of work again across failovers before giving up. Each attempt waits for a writable
-    /// primary within what is left of it.
+    /// How long a unit of work (<see cref="PgHaDataSource.ExecuteWriteAsync{T}(Func{Npgsql.NpgsqlConnection, Npgsql.NpgsqlTransaction, CancellationToken, Task{T}}, CancellationToken)"/>,
+    /// <see cref="PgHaDataSource.ExecuteReadAsync{T}(Func{Npgsql.NpgsqlConnection, CancellationToken, Task{T}}, CancellationToken)"/>,
+    /// an EF Core operation) may spend waiting for the cluster across failovers before giving up: waiting for a node to
+    /// route to, for the watchdog to re-probe a node that failed, and for the lookup of a COMMIT cut off in flight.
+    /// The unit's own statements and its COMMIT on a node that answers do not count, so a slow unit on a healthy
+    /// primary is never reported as failed or unknown because of it. Work on a node that stops answering is released
+    /// when the watchdog declares the node lost (within <see cref="ProbeInterval"/> + <see cref="FailedProbesBeforeDown"/>
+    /// × <see cref="ProbeTimeout"/>), and then counts as a failure to run again.
     /// </summary>
     /// <value>Default: 30 s.</value>
     public TimeSpan RetryBudget { get; set; } = PgHaDefaults.RetryBudget;

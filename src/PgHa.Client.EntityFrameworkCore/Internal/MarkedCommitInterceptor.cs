@@ -47,9 +47,10 @@ internal sealed class MarkedCommitInterceptor(PgHaContextState state) : DbTransa
 
     /// <remarks>
     /// The caller's cancellation token is not passed on. PgHa never cancels a COMMIT (cancelling one that waits for a
-    /// synchronous standby makes PostgreSQL commit it locally and answer success); told to stop, it leaves the COMMIT
-    /// running on the connection. EF would then dispose the transaction on that same connection while the COMMIT is
-    /// read, and wait for it anyway. So the COMMIT and its lookup run to an answer, bounded by the retry budget.
+    /// synchronous standby makes PostgreSQL commit it locally and answer success); told to stop, it would leave the
+    /// COMMIT running on the connection, and EF would then dispose the transaction on that same connection while the
+    /// COMMIT is read. So the COMMIT runs to an answer: on a node that stops answering, the watchdog releases the
+    /// connection once it declares the node lost, and the lookup of the cut-off COMMIT is bounded by the retry budget.
     /// </remarks>
     public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
@@ -62,44 +63,8 @@ internal sealed class MarkedCommitInterceptor(PgHaContextState state) : DbTransa
     private async Task CommitAsync(NpgsqlTransaction transaction)
     {
         var session = state.Session;
-        var connection = transaction.Connection!;
-        try
-        {
-            var token = await state.DataSource.CommitAsync(transaction, withConsistencyToken: session is not null, CancellationToken.None).ConfigureAwait(false);
-            session?.Observe(token);
-        }
-        catch (PgHaCommitOutcomeUnknownException) when (IsBusy(connection))
-        {
-            // The COMMIT got no answer within the retry budget: PgHa left it running and disposes the connection when
-            // it ends. EF disposes the transaction next, which would read the same connection concurrently: wait until
-            // PgHa has let go of it. (EF's own dispose would wait for the answer too.)
-            await ClosedAsync(connection).ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private static bool IsBusy(NpgsqlConnection connection)
-        => (connection.FullState & (ConnectionState.Executing | ConnectionState.Fetching)) != 0;
-
-    private static async Task ClosedAsync(NpgsqlConnection connection)
-    {
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnStateChange(object? sender, StateChangeEventArgs e)
-        {
-            if (e.CurrentState == ConnectionState.Closed)
-                closed.TrySetResult();
-        }
-
-        connection.StateChange += OnStateChange;
-        try
-        {
-            if (connection.State != ConnectionState.Closed)
-                await closed.Task.ConfigureAwait(false);
-        }
-        finally
-        {
-            connection.StateChange -= OnStateChange;
-        }
+        var token = await state.DataSource.CommitAsync(transaction, withConsistencyToken: session is not null, CancellationToken.None).ConfigureAwait(false);
+        session?.Observe(token);
     }
 
     private InvalidOperationException? RefuseOnReplica(DbConnection connection, DbContext? context)

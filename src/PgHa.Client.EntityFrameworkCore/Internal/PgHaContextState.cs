@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using PgHa.Client.Topology;
+using PgHa.Client.Topology.Internal;
 
 namespace PgHa.Client.EntityFrameworkCore.Internal;
 
@@ -42,8 +43,8 @@ internal sealed class PgHaContextState(IServiceProvider services) : IResettableS
     /// <summary>Changes each time the context goes back to the pool, so a scope left from an earlier lease cannot end a later one's.</summary>
     public int Lease { get; private set; }
 
-    /// <summary>The topology version a node failure was seen on: the next open routes only on a newer snapshot. -1: none.</summary>
-    public long FailedOnVersion { get; set; } = -1;
+    /// <summary>The last node failure seen: the next open routes only on a snapshot that accounts for it.</summary>
+    public NodeFailureMark LastFailure { get; set; } = NodeFailureMark.None;
 
     public TargetRole RoleForNextOpen => ReplicaScopeDepth > 0 ? TargetRole.Replica : TargetRole.Primary;
 
@@ -89,7 +90,7 @@ internal sealed class PgHaContextState(IServiceProvider services) : IResettableS
     public void ResetState()
     {
         ReplicaScopeDepth = 0;
-        FailedOnVersion = -1;
+        LastFailure = NodeFailureMark.None;
         Lease++;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using PgHa.Client.Resilience;
 using PgHa.Client.Resilience.Internal;
+using PgHa.Client.Topology.Internal;
 
 namespace PgHa.Client.EntityFrameworkCore.Internal;
 
@@ -28,8 +29,8 @@ internal static class RetryDecision
 
     /// <summary>
     /// Before running again after a node failure: has the watchdog re-probe the node at once, and makes the next
-    /// open wait for a snapshot newer than the one the failure was seen on, so a dead or demoted node is not
-    /// picked again. A failure PgHa resolved itself (an in-doubt COMMIT) already waited for the new primary.
+    /// open wait for a snapshot that accounts for the failure (the node probed since, no longer trusted, or another
+    /// primary), so a dead or demoted node is not picked again. A failure PgHa resolved itself (an in-doubt COMMIT) already waited for the new primary.
     /// </summary>
     public static void NoteFailure(Exception exception, PgHaContextState state, DbContext context)
     {
@@ -37,9 +38,9 @@ internal static class RetryDecision
             return;
         // The node the context's connection was last routed to is where the operation ran, unless the application
         // has since given the context a connection of its own.
-        if (state.Node is { } node && state.Manages(context.Database.GetDbConnection()))
-            state.DataSource.ReportNodeFailure(node, exception);
-        state.FailedOnVersion = state.DataSource.Topology.Version;
+        state.LastFailure = state.Node is { } node && state.Manages(context.Database.GetDbConnection())
+            ? state.DataSource.ReportNodeFailure(node, exception)
+            : NodeFailureMark.None;
     }
 
     public static RetryReason ReasonFor(Exception exception) => exception switch

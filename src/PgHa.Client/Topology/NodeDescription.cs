@@ -76,6 +76,13 @@ public sealed record NodeDescription
     /// <summary>The exception behind <see cref="LastError"/>.</summary>
     internal Exception? LastException { get; init; }
 
+    /// <summary>How many probes of this node have ended, answered or not: a snapshot whose count is above the one seen
+    /// when a request failed there has probed the node since.</summary>
+    internal long ProbeCount { get; init; }
+
+    /// <summary>Whether the watchdog has given up on the node: down, or a fenced primary.</summary>
+    internal bool IsLost => Health == NodeHealth.Down || IsFenced;
+
     /// <summary>One line: <c>127.0.0.1:5433 replica up, lag 0.2 s / 4096 B, TL 2</c>.</summary>
     public override string ToString()
     {

@@ -63,24 +63,31 @@ internal sealed class CommitMarkers(string table)
     }
 
     /// <summary>
-    /// The COMMIT of an attempt, in one round trip: the marker (only if the transaction wrote anything: with no xid
-    /// there is nothing to lose, and "absent" rightly means "safe to run again"), COMMIT, then, for a session, the WAL
-    /// insert position, which is past the commit record and so serves as the consistency token. Without a marker a
-    /// <c>SELECT 1</c> takes its place: both fail with 25P02 if the unit swallowed an error, where a bare COMMIT would
-    /// answer ROLLBACK.
+    /// The COMMIT of an attempt, in one round trip:
+    /// <list type="number">
+    /// <item><c>statement_timeout</c> off for the rest of the transaction (<c>SET LOCAL</c>): a role's or database's
+    /// timeout would otherwise end COMMIT's wait for synchronous standbys, and PostgreSQL then commits locally and
+    /// answers success. The server disarms a running timer at the next message, before COMMIT. It also fails with
+    /// 25P02 if the unit swallowed an error, where a bare COMMIT would answer ROLLBACK;</item>
+    /// <item>the marker, only if the transaction wrote anything (with no xid there is nothing to lose, and "absent"
+    /// rightly means "safe to run again");</item>
+    /// <item>COMMIT;</item>
+    /// <item>for a session, the WAL insert position, which is past the commit record and so serves as the consistency token.</item>
+    /// </list>
     /// </summary>
     public static NpgsqlBatch CommitBatch(NpgsqlConnection connection, NpgsqlTransaction transaction, CommitMarkers? markers, Guid? token, bool withPosition)
     {
         var batch = new NpgsqlBatch(connection, transaction) { Timeout = 0 };
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(StatementTimeoutOff));
         if (markers is not null && token is { } t)
             batch.BatchCommands.Add(new NpgsqlBatchCommand(markers._insertSql) { Parameters = { new() { Value = t } } });
-        else
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         if (withPosition)
             batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_current_wal_insert_lsn()"));
         return batch;
     }
+
+    private const string StatementTimeoutOff = "SELECT set_config('statement_timeout', '0', true)";
 
     /// <summary>
     /// The lookup: waits (up to <paramref name="lockTimeout"/>) for a transaction still holding the token's key, then
@@ -91,14 +98,14 @@ internal sealed class CommitMarkers(string table)
     {
         var batch = new NpgsqlBatch(connection) { Timeout = 0 };
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('lock_timeout', $1, true)") { Parameters = { new() { Value = $"{Math.Max(1, (long)lockTimeout.TotalMilliseconds)}ms" } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"INSERT INTO {Table} AS m (token, kind) VALUES ($1, '{Fenced}') ON CONFLICT (token) DO UPDATE SET kind = m.kind RETURNING m.kind::text") { Parameters = { new() { Value = token } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', '0', true)") { Parameters = { new() { Value = $"{Math.Max(1, (long)lockTimeout.TotalMilliseconds)}ms" } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"INSERT INTO {Table} AS m (token, kind) VALUES ($1, '{Fenced}') ON CONFLICT (token) DO UPDATE SET kind = m.kind RETURNING m.kind::text AS kind") { Parameters = { new() { Value = token } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_current_wal_insert_lsn()"));
         return batch;
     }
 
-    /// <summary>Reads a batch to its end (so the COMMIT in it has been answered) and returns the string and the LSN it produced.</summary>
+    /// <summary>Reads a batch to its end (so the COMMIT in it has been answered) and returns the marker kind (a column named <c>kind</c>) and the LSN it produced.</summary>
     public static async Task<(string? Kind, NpgsqlLogSequenceNumber Lsn)> ReadBatchAsync(NpgsqlBatch batch)
     {
         string? kind = null;
@@ -110,7 +117,7 @@ internal sealed class CommitMarkers(string table)
             while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 var type = reader.GetFieldType(0);
-                if (type == typeof(string))
+                if (type == typeof(string) && reader.GetName(0) == "kind")
                     kind = reader.GetString(0);
                 else if (type == typeof(NpgsqlLogSequenceNumber))
                     lsn = reader.GetFieldValue<NpgsqlLogSequenceNumber>(0);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using PgHa.Client.Diagnostics;
 using Npgsql;
 using PgHa.Client.Topology;
+using PgHa.Client.Topology.Internal;
 using Polly;
 
 namespace PgHa.Client.Resilience.Internal;
@@ -18,21 +19,31 @@ internal sealed partial class UnitOfWorkRunner
     private async Task<NpgsqlConnection> OpenConsistentAsync(TargetRole role, PgHaConsistencyToken token, UnitState state, CancellationToken cancellationToken)
     {
         state.BeginAttempt();
-        await WaitForNewerTopologyAsync(state, cancellationToken).ConfigureAwait(false);
-        return await _dataSource.OpenConsistentAsync(role, token, cancellationToken, Positive(state.Remaining)).ConfigureAwait(false);
+        state.BeginWait();
+        try
+        {
+            await _dataSource.WaitUntilAccountedForAsync(state.LastFailure, Positive(state.Remaining), cancellationToken).ConfigureAwait(false);
+            return await _dataSource.OpenConsistentAsync(role, token, cancellationToken, Positive(state.Remaining)).ConfigureAwait(false);
+        }
+        finally
+        {
+            state.EndWait();
+        }
     }
 
+    /// <summary>Routes only on a snapshot that accounts for the last failure (see <see cref="NodeFailureMark"/>), then opens; all of it counts against the budget.</summary>
     private async Task<NpgsqlConnection> OpenAfterFailureAsync(TargetRole role, UnitState state, CancellationToken cancellationToken)
     {
-        await WaitForNewerTopologyAsync(state, cancellationToken).ConfigureAwait(false);
-        return await _dataSource.OpenForUnitAsync(role, Positive(state.Remaining), cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>After a failure, route only on a snapshot taken after the watchdog re-probed the failed node.</summary>
-    private async Task WaitForNewerTopologyAsync(UnitState state, CancellationToken cancellationToken)
-    {
-        if (state.FailedOnVersion >= 0 && _dataSource.Topology.Version == state.FailedOnVersion)
-            await _dataSource.WaitForTopologyChangeAsync(state.FailedOnVersion, Positive(state.Remaining), cancellationToken).ConfigureAwait(false);
+        state.BeginWait();
+        try
+        {
+            await _dataSource.WaitUntilAccountedForAsync(state.LastFailure, Positive(state.Remaining), cancellationToken).ConfigureAwait(false);
+            return await _dataSource.OpenForUnitAsync(role, Positive(state.Remaining), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            state.EndWait();
+        }
     }
 
     private static TimeSpan Positive(TimeSpan value) => value > TimeSpan.Zero ? value : TimeSpan.Zero;
@@ -43,10 +54,7 @@ internal sealed partial class UnitOfWorkRunner
     private void NoteFailure(NodeEndPoint node, UnitState state, Exception exception)
     {
         if (FailureClassifier.Classify(exception).Retry == RetryKind.AfterFailover)
-        {
-            _dataSource.ReportNodeFailure(node, exception);
-            state.FailedOnVersion = _dataSource.Topology.Version;
-        }
+            state.LastFailure = _dataSource.ReportNodeFailure(node, exception);
 
         state.RecordFailure(node, exception);
     }
@@ -88,7 +96,7 @@ internal sealed partial class UnitOfWorkRunner
     /// attempts failed. An in-doubt COMMIT surfaces as itself.</summary>
     private bool GaveUp(Exception exception, UnitState state) => exception switch
     {
-        PgHaCommitOutcomeUnknownException => false,
+        PgHaCommitOutcomeUnknownException or PgHaCommitNotReplicatedException => false,
         PgHaCommitNotAppliedException => true,
         PgHaException => state.Attempts > 1,
         _ => IsRetryable(exception, state),
@@ -107,8 +115,8 @@ internal sealed partial class UnitOfWorkRunner
         },
     };
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "A COMMIT cut off on {Node} was looked up on {Primary}: {Outcome} (marker {Token})")]
-    private static partial void LogResolved(ILogger logger, NodeEndPoint node, Guid token, string outcome, NodeEndPoint primary);
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "A COMMIT on {Node} that the caller stopped waiting for ended {Seconds:0.0} s after it was sent: {Outcome} (marker {Token})")]
+    private static partial void LogAbandonedCommitEnded(ILogger logger, NodeEndPoint node, double seconds, string outcome, Guid? token);
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Running a unit of work again (attempt {Attempt}, {Reason}) after: {Error}; {RemainingSeconds:0.0} s of its retry budget left")]
     private static partial void LogRetry(ILogger logger, int attempt, RetryReason reason, string error, double remainingSeconds);

@@ -20,7 +20,7 @@ internal sealed partial class UnitOfWorkRunner
         if (_markers is { TableExists: false })
             await _dataSource.EnsureCommitMarkerTableAsync(cancellationToken).ConfigureAwait(false);
 
-        var state = new UnitState(_options.RetryBudget, isIdempotent: false, _time.GetTimestamp(), _time, options: null) { WantsPosition = wantsPosition };
+        var state = new UnitState(_options.RetryBudget, isIdempotent: false, _time, options: null) { WantsPosition = wantsPosition };
         state.BeginAttempt();
         var node = EndPointOf(connection);
         var position = await CommitAsync(connection, transaction, node, state, cancellationToken).ConfigureAwait(false);

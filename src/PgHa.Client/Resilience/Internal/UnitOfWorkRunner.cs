@@ -25,6 +25,7 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
     private readonly ResiliencePipeline _pipeline;
     private readonly CommitMarkers? _markers;
     private readonly PgHaMetrics _metrics;
+    private readonly InDoubtResolver _resolver;
 
     private readonly CommitMarkerSweeper? _sweeper;
 
@@ -47,6 +48,8 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
             _sweeper = new CommitMarkerSweeper(dataSource, _markers, options.CommitMarkerRetention, time, logger);
         }
 
+        _resolver = new InDoubtResolver(dataSource, _markers, options, time, logger, metrics);
+
         _pipeline = new ResiliencePipelineBuilder { Name = $"{options.ClusterName}/unit-of-work", TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
@@ -63,7 +66,7 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
     /// <summary>Runs attempts until one succeeds, an error is not retryable, or the budget is spent. <c>operation</c> ("write" or "read") names the trace span.</summary>
     public async Task<T> RunAsync<T>(string operation, Func<UnitState, CancellationToken, Task<T>> attempt, UnitOfWorkOptions? unit, PgHaSession? session, CancellationToken cancellationToken)
     {
-        var state = new UnitState(unit?.RetryBudget ?? _options.RetryBudget, unit?.IsIdempotent ?? false, _time.GetTimestamp(), _time, unit) { WantsPosition = session is not null };
+        var state = new UnitState(unit?.RetryBudget ?? _options.RetryBudget, unit?.IsIdempotent ?? false, _time, unit) { WantsPosition = session is not null };
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(StateKey, state);
         using var activity = PgHaTelemetry.Source.StartActivity($"pgha.unit_of_work.{operation}");
@@ -78,7 +81,7 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && GaveUp(ex, state))
         {
-            var message = $"Gave up after {state.Attempts} attempt(s) in {state.Elapsed.TotalSeconds:0.0} s (retry budget {(unit?.RetryBudget ?? _options.RetryBudget).TotalSeconds:0.#} s): {state.History}. Now: {_dataSource.Topology}";
+            var message = $"Gave up after {state.Attempts} attempt(s) in {state.Elapsed.TotalSeconds:0.0} s, {state.Waited.TotalSeconds:0.0} s of it waiting for the cluster (retry budget {state.Budget.TotalSeconds:0.#} s): {state.History}. Now: {_dataSource.Topology}";
             activity?.SetStatus(ActivityStatusCode.Error, message);
             // An idempotent unit whose earlier COMMIT was cut off and that could not be run again: it may have committed.
             if (state.InDoubtOn is { } node)
@@ -104,6 +107,7 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
     {
         var connection = await OpenAsync(TargetRole.Primary, state, cancellationToken).ConfigureAwait(false);
         var node = EndPointOf(connection);
+        var loss = _dataSource.LossOf(node);
         try
         {
             if (_markers is not null)
@@ -114,9 +118,12 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
             _sweeper?.AfterWrite();
             return result;
         }
-        catch (Exception ex) when (ex is not (PgHaCommitOutcomeUnknownException or PgHaCommitNotAppliedException))
+        catch (Exception ex) when (ex is not (PgHaCommitOutcomeUnknownException or PgHaCommitNotAppliedException or PgHaCommitNotReplicatedException))
         {
-            NoteFailure(node, state, ex);
+            var failure = Released(ex, node, loss, cancellationToken);
+            NoteFailure(node, state, failure);
+            if (!ReferenceEquals(failure, ex))
+                throw failure;
             throw;
         }
         finally
@@ -135,6 +142,7 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
             ? await OpenAsync(role, state, cancellationToken).ConfigureAwait(false)
             : await OpenConsistentAsync(role, token, state, cancellationToken).ConfigureAwait(false);
         var node = EndPointOf(connection);
+        var loss = _dataSource.LossOf(node);
         await using (connection.ConfigureAwait(false))
         {
             try
@@ -143,9 +151,22 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                NoteFailure(node, state, ex);
+                var failure = Released(ex, node, loss, cancellationToken);
+                NoteFailure(node, state, failure);
+                if (!ReferenceEquals(failure, ex))
+                    throw failure;
                 throw;
             }
         }
     }
+
+    /// <summary>
+    /// The watchdog released the attempt's node while the unit ran: whatever the unit threw then (the connection error
+    /// itself, or what its code made of it, such as "connection is not open" on its next command) is that release.
+    /// </summary>
+    private static Exception Released(Exception exception, NodeEndPoint node, CancellationTokenSource? loss, CancellationToken cancellationToken)
+        => loss is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested
+           && FailureClassifier.Classify(exception).Retry != RetryKind.AfterFailover && exception is not PgHaException
+            ? new NodeReleasedException(node, exception)
+            : exception;
 }

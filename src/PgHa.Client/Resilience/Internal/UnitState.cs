@@ -1,16 +1,28 @@
 using System.Text;
 using PgHa.Client.Topology;
+using PgHa.Client.Topology.Internal;
 
 namespace PgHa.Client.Resilience.Internal;
 
-/// <summary>What one call of a unit of work has been through so far: its budget, its attempts and why each failed.</summary>
-internal sealed class UnitState(TimeSpan budget, bool isIdempotent, long startedAt, TimeProvider time, UnitOfWorkOptions? options)
+/// <summary>
+/// What one call of a unit of work has been through so far: its budget, its attempts and why each failed. The budget
+/// is spent only while the unit waits for the cluster (<see cref="BeginWait"/>): for a node to route to, for the
+/// watchdog to account for a failure, for an in-doubt COMMIT to be looked up. The unit's own statements and its COMMIT
+/// on a node that answers do not spend it; a node that stops answering is released by the watchdog instead.
+/// </summary>
+internal sealed class UnitState(TimeSpan budget, bool isIdempotent, TimeProvider time, UnitOfWorkOptions? options)
 {
     private readonly StringBuilder _attempts = new();
+    private readonly long _startedAt = time.GetTimestamp();
+    private TimeSpan _waited;
+    private long _waitStartedAt;
+    private int _waitDepth;
 
     public bool IsIdempotent { get; } = isIdempotent;
 
     public UnitOfWorkOptions? Options { get; } = options;
+
+    public TimeSpan Budget => budget;
 
     /// <summary>A session wants the commit's WAL position (its consistency token); without one, it is not fetched.</summary>
     public bool WantsPosition { get; init; }
@@ -20,10 +32,10 @@ internal sealed class UnitState(TimeSpan budget, bool isIdempotent, long started
 
     public int Attempts { get; private set; }
 
-    /// <summary>The snapshot an attempt failed on: the next attempt routes only on a newer one.</summary>
-    public long FailedOnVersion { get; set; } = -1;
+    /// <summary>The last failure seen on a node: the next attempt routes only on a snapshot that accounts for it.</summary>
+    public NodeFailureMark LastFailure { get; set; } = NodeFailureMark.None;
 
-    /// <summary>Where an earlier attempt's COMMIT was cut off in flight: that attempt may have committed.</summary>
+    /// <summary>Where an earlier attempt's COMMIT was cut off in flight and its outcome is still open: that attempt may have committed.</summary>
     public NodeEndPoint? InDoubtOn { get; set; }
 
     /// <summary>An unanswered COMMIT was left to finish in the background; its connection is no longer ours.</summary>
@@ -32,11 +44,28 @@ internal sealed class UnitState(TimeSpan budget, bool isIdempotent, long started
     /// <summary>After a successful COMMIT: a WAL position past its commit record (the consistency token).</summary>
     public NpgsqlTypes.NpgsqlLogSequenceNumber CommitPosition { get; set; }
 
-    public TimeSpan Elapsed => time.GetElapsedTime(startedAt);
+    /// <summary>Wall-clock time since the unit started, for messages.</summary>
+    public TimeSpan Elapsed => time.GetElapsedTime(_startedAt);
 
-    public TimeSpan Remaining => budget - Elapsed;
+    /// <summary>Time spent waiting for the cluster so far, a wait in progress included.</summary>
+    public TimeSpan Waited => _waitDepth > 0 ? _waited + time.GetElapsedTime(_waitStartedAt) : _waited;
+
+    public TimeSpan Remaining => budget - Waited;
 
     public string History => _attempts.ToString();
+
+    /// <summary>Starts counting time against the budget until the matching <see cref="EndWait"/>; waits may nest.</summary>
+    public void BeginWait()
+    {
+        if (_waitDepth++ == 0)
+            _waitStartedAt = time.GetTimestamp();
+    }
+
+    public void EndWait()
+    {
+        if (--_waitDepth == 0)
+            _waited += time.GetElapsedTime(_waitStartedAt);
+    }
 
     public void BeginAttempt()
     {

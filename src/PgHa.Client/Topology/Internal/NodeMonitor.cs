@@ -132,8 +132,8 @@ internal sealed class NodeMonitor
     /// <summary>
     /// Runs the probe without a cancellation token: cancelling an Npgsql command first sends PostgreSQL a cancel
     /// request synchronously, which against a frozen server blocks for seconds. Instead the probe races a timer;
-    /// on timeout its connection is abandoned (disposed once the server answers or the socket dies) and the
-    /// caller opens a new one.
+    /// on timeout its connection's socket is shut down (nothing is sent to the server), the connection is disposed
+    /// once the probe has failed, and the caller opens a new one.
     /// </summary>
     private async Task<ProbeResult> ProbeAsync(NpgsqlConnection connection, CancellationToken stop)
     {
@@ -145,6 +145,8 @@ internal sealed class NodeMonitor
             return await probe.ConfigureAwait(false);
         }
 
+        // Without this the abandoned connection would live as long as its socket: forever, behind a dropped link.
+        NpgsqlSockets.Shutdown(connection);
         _ = DisposeWhenDoneAsync(probe, connection, command);
         throw new AbandonedProbeException(_probeTimeout);
     }

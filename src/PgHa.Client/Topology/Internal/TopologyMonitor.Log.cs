@@ -65,6 +65,9 @@ internal sealed partial class TopologyMonitor
     [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Replica {Node} readmitted for reads: lag {LagSeconds} s")]
     private static partial void LogReplicaReadmitted(ILogger logger, string node, double? lagSeconds);
 
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Node {Node} is lost ({Reason}): released {Count} connection(s) in flight on it")]
+    private static partial void LogReleased(ILogger logger, string node, string reason, int count);
+
     [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "A TopologyChanged handler threw")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception);
 }

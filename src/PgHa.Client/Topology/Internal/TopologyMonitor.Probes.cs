@@ -37,6 +37,7 @@ internal sealed partial class TopologyMonitor
                 LastException = null,
                 ConsecutiveFailures = 0,
                 HasConfigurationFailure = false,
+                ProbeCount = old.ProbeCount + 1,
             };
             PublishLocked(cause, now);
         }
@@ -73,6 +74,7 @@ internal sealed partial class TopologyMonitor
                 LastException = exception,
                 HasConfigurationFailure = kind == NodeFailureKind.Configuration,
                 StateSince = old.Health != health ? now : old.StateSince,
+                ProbeCount = old.ProbeCount + 1,
             };
             PublishLocked(kind == NodeFailureKind.Timeout ? $"{cause}:timeout" : cause, now);
         }

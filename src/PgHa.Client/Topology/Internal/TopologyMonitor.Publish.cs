@@ -4,6 +4,7 @@ internal sealed partial class TopologyMonitor
 {
     private readonly System.Threading.Channels.Channel<TopologyChangedEventArgs> _events;
     private readonly List<int> _toEvict = [];
+    private readonly List<(int Index, string Reason)> _toRelease = [];
     private bool _primaryJustLost;
 
     /// <summary>Raised on the monitor's own task after a change of role, health, fencing or primary.</summary>
@@ -24,7 +25,10 @@ internal sealed partial class TopologyMonitor
             var roleChanged = before.Role != NodeRole.Unknown && before.Role != after.Role;
             var wentDown = before.Health != NodeHealth.Down && after.Health == NodeHealth.Down;
             var fenced = !before.IsFenced && after.IsFenced;
-            if (roleChanged || wentDown || fenced)
+            var superseded = previous.PrimaryIndex == i && next.PrimaryIndex >= 0 && next.PrimaryIndex != i;
+            if (wentDown || fenced || superseded)
+                _toRelease.Add((i, wentDown ? "down" : fenced ? "fenced" : $"superseded by {nodes[next.PrimaryIndex].EndPoint}"));
+            else if (roleChanged)
                 _toEvict.Add(i);
             if (before.Role != after.Role || before.Health != after.Health || before.IsFenced != after.IsFenced
                 || before.IsReadOnly != after.IsReadOnly || before.Timeline != after.Timeline)
@@ -51,17 +55,26 @@ internal sealed partial class TopologyMonitor
     private void AfterPublish()
     {
         int[] evict;
+        (int Index, string Reason)[] release;
         bool wake;
         lock (_gate)
         {
             evict = [.. _toEvict];
             _toEvict.Clear();
+            release = [.. _toRelease];
+            _toRelease.Clear();
             wake = _primaryJustLost;
             _primaryJustLost = false;
         }
 
         foreach (var index in evict)
             _nodes[index].EvictPooledConnections();
+        foreach (var (index, reason) in release)
+        {
+            var released = _nodes[index].ReleaseInFlight();
+            LogReleased(_logger, _nodes[index].EndPoint.ToString(), reason, released);
+        }
+
         if (wake)
             WakeAll("no-primary");
     }

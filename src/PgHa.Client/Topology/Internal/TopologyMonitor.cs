@@ -71,6 +71,20 @@ internal sealed partial class TopologyMonitor : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes once a snapshot accounts for a request's failure (<see cref="NodeFailureMark.IsAccountedFor"/>), or after <paramref name="timeout"/>.</summary>
+    public async Task WaitUntilAccountedForAsync(NodeFailureMark failure, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            var topology = Current;
+            var remaining = timeout - _time.GetElapsedTime(started);
+            if (failure.IsAccountedFor(topology) || remaining <= TimeSpan.Zero)
+                return;
+            await WaitForChangeAsync(topology.Version, remaining, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Counts requests waiting for a primary: while there are any, every node is probed at the failover pace.</summary>
     public PrimaryWaiter WaitingForPrimary()
     {
@@ -94,15 +108,18 @@ internal sealed partial class TopologyMonitor : IAsyncDisposable
            || (Interlocked.Read(ref _primaryLostAt) is var lostAt && lostAt != 0 && _time.GetElapsedTime(lostAt) < FastProbeWindow)
            || !Current.IsDiscoveryComplete;
 
-    /// <summary>Something on the request path failed against a node: re-probe it now, and if the node is plainly gone, say so at once.</summary>
+    /// <summary>
+    /// Something on the request path failed against a node: that is evidence, not a verdict. One backend terminated,
+    /// an idle session closed by the server or one dead pooled socket says nothing about the others, so the node is
+    /// only probed now; the probe decides whether it is down.
+    /// </summary>
     public void ReportFailure(int index, Exception exception)
     {
         var kind = FailureClassifier.Classify(exception).Node;
         if (kind is NodeFailureKind.None or NodeFailureKind.Busy)
             return;
-        if (kind is NodeFailureKind.Unreachable)
-            OnProbeFailed(index, exception, kind, "request-failed");
-        _monitors[index].Wake(kind == NodeFailureKind.RoleChanged ? "role-changed:25006" : "request-failed");
+        _monitors[index].Wake(kind == NodeFailureKind.RoleChanged ? "role-changed:25006"
+            : exception is Npgsql.PostgresException pg ? $"request-failed:{pg.SqlState}" : "request-failed");
     }
 
     private void WakeAll(string cause)
