@@ -6,13 +6,18 @@ namespace PgHa.Client.Resilience.Internal;
 /// </summary>
 internal static class AbandonableCall
 {
+    /// <param name="call">The call; never cancelled.</param>
+    /// <param name="limit">How long to wait for it; <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</param>
+    /// <param name="time">The clock of <paramref name="limit"/>.</param>
+    /// <param name="cancellationToken">Stops the wait (not the call).</param>
+    /// <param name="release">Run once an abandoned call has ended.</param>
     /// <returns><see langword="true"/> if <paramref name="call"/> finished in time (it may have failed: await it).</returns>
     public static async Task<bool> FinishesWithinAsync(Task call, TimeSpan limit, TimeProvider time, CancellationToken cancellationToken, Func<ValueTask> release)
     {
         try
         {
             // WaitAsync only stops waiting: the call itself is never cancelled.
-            await call.WaitAsync(limit > TimeSpan.Zero ? limit : TimeSpan.Zero, time, cancellationToken).ConfigureAwait(false);
+            await call.WaitAsync(limit == Timeout.InfiniteTimeSpan || limit > TimeSpan.Zero ? limit : TimeSpan.Zero, time, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception) when (call.IsCompleted)
