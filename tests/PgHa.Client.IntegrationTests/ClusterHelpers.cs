@@ -24,6 +24,17 @@ internal static class ClusterHelpers
         }
     }
 
+    /// <summary>Polls <paramref name="condition"/> every 20 ms; fails the test after <paramref name="timeout"/> (default 10 s).</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? what = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(10)), what ?? "the condition did not hold in time");
+            await Task.Delay(20);
+        }
+    }
+
     public static Task<ClusterTopology> WaitForDiscoveryAsync(PgHaDataSource ds)
         => WaitForTopologyAsync(ds, t => t.IsDiscoveryComplete && t.Primary is not null
                                         && t.Nodes.Where(n => n.Role == NodeRole.Replica).All(n => n.ReplicaLag is not null));

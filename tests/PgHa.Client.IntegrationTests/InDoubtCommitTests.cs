@@ -196,27 +196,4 @@ public sealed class InDoubtCommitTests : WriteTestBase
         Assert.Equal(old.Length, deleted);
         Assert.Equal(fresh.Length, await Node1.ExecuteScalarAsync<long>("SELECT count(*) FROM pgha.commit_markers"));
     }
-
-    /// <summary>Starts a write of id 1 that counts its runs, and returns once its COMMIT hangs in the replication wait.</summary>
-    private async Task<HeldWrite> StartHeldWriteAsync(PgHaDataSource ds, Func<Task>? beforeWrite = null)
-    {
-        await WaitForDiscoveryAsync(ds);
-        await HoldCommitsAsync(ds);
-        if (beforeWrite is not null)
-            await beforeWrite();
-        var held = new HeldWrite();
-        held.Task = ds.ExecuteWriteAsync(async (c, t, ct) =>
-        {
-            Interlocked.Increment(ref held.Runs);
-            await InsertAsync(c, t, 1, ct);
-        });
-        await WaitForCommitWaitingOnReplicationAsync(held.Task);
-        return held;
-    }
-
-    private sealed class HeldWrite
-    {
-        public int Runs;
-        public Task Task = Task.CompletedTask;
-    }
 }

@@ -27,6 +27,26 @@ public abstract class WriteTestBase : ClusterTestBase
 
     protected Task WaitForReceiveAsync(PgNode replica) => HeldCommits.WaitForReceiveAsync(Node1, replica);
 
+    /// <summary>Starts a write of id 1 that counts its runs, and returns once its COMMIT hangs in the replication wait.</summary>
+    protected async Task<HeldWrite> StartHeldWriteAsync(PgHaDataSource ds, Func<Task>? beforeWrite = null)
+    {
+        await ClusterHelpers.WaitForDiscoveryAsync(ds);
+        await HoldCommitsAsync(ds);
+        if (beforeWrite is not null)
+            await beforeWrite();
+        var held = new HeldWrite();
+        held.Task = ds.ExecuteWriteAsync(async (c, t, ct) =>
+        {
+            Interlocked.Increment(ref held.Runs);
+            await InsertAsync(c, t, 1, ct);
+        });
+        await WaitForCommitWaitingOnReplicationAsync(held.Task);
+        return held;
+    }
+
+    /// <summary>The process id of the backend whose COMMIT waits for replication on node1.</summary>
+    protected async Task<int> HeldCommitterAsync() => await Node1.ExecuteScalarAsync<int>("SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep' LIMIT 1");
+
     protected static async Task<int[]> ReadIdsAsync(PgNode node)
     {
         await using var connection = new NpgsqlConnection(node.ConnectionString);
@@ -44,5 +64,11 @@ public abstract class WriteTestBase : ClusterTestBase
         await using var insert = new NpgsqlCommand("INSERT INTO ids VALUES ($1)", connection, transaction);
         insert.Parameters.AddWithValue(id);
         await insert.ExecuteNonQueryAsync(ct);
+    }
+
+    protected sealed class HeldWrite
+    {
+        public int Runs;
+        public Task Task = Task.CompletedTask;
     }
 }
