@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Npgsql;
 using PgHa.Testing;
 using Xunit;
 
@@ -20,30 +19,7 @@ internal static class HeldCommits
             await replica.PauseReplayAsync();
         await primary.ExecuteAsync("ALTER SYSTEM SET synchronous_standby_names = '*'");
         await primary.ExecuteAsync("ALTER SYSTEM SET synchronous_commit = 'remote_apply'");
-        await primary.ExecuteAsync("SELECT pg_reload_conf()");
-        // pg_reload_conf() only signals the postmaster. Once a new backend sees the setting, the postmaster has
-        // reloaded and signalled every backend, so the pooled ones apply it before their next command.
-        var clock = Stopwatch.StartNew();
-        while (await primary.ExecuteScalarAsync<string>("SELECT current_setting('synchronous_standby_names')") != "*")
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the configuration reload did not take effect");
-            await Task.Delay(10);
-        }
-
-        // And through the data source's own pooled connections (the ones the write will use): an idle backend applies
-        // a reload only between messages, so make sure the connection the pool hands out next already has.
-        while (!await PooledConnectionHoldsCommitsAsync(dataSource))
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the pooled connections did not pick up the configuration");
-            await Task.Delay(10);
-        }
-    }
-
-    private static async Task<bool> PooledConnectionHoldsCommitsAsync(PgHaDataSource dataSource)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(TargetRole.Primary);
-        await using var command = new NpgsqlCommand("SELECT current_setting('synchronous_commit') = 'remote_apply' AND current_setting('synchronous_standby_names') = '*'", connection);
-        return (bool)(await command.ExecuteScalarAsync())!;
+        await ConfigurationReload.ApplyAsync(primary, dataSource, "current_setting('synchronous_commit') = 'remote_apply' AND current_setting('synchronous_standby_names') = '*'");
     }
 
     /// <summary>Waits until a COMMIT on <paramref name="primary"/> waits for replication; fails at once if <paramref name="write"/> ended first.</summary>
