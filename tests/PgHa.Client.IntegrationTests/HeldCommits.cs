@@ -23,18 +23,25 @@ internal static class HeldCommits
     }
 
     /// <summary>Waits until a COMMIT on <paramref name="primary"/> waits for replication; fails at once if <paramref name="write"/> ended first.</summary>
-    public static async Task WaitForCommitWaitingOnReplicationAsync(PgNode primary, Task? write)
+    public static Task WaitForCommitWaitingOnReplicationAsync(PgNode primary, Task? write)
+        => WaitForCommitWaitingOnReplicationAsync(primary, 1, write is null ? [] : [write]);
+
+    /// <summary>
+    /// Waits until at least <paramref name="expected"/> COMMITs on <paramref name="primary"/> wait for replication;
+    /// fails at once if one of <paramref name="writes"/> ended first.
+    /// </summary>
+    public static async Task WaitForCommitWaitingOnReplicationAsync(PgNode primary, int expected, params Task[] writes)
     {
         var clock = Stopwatch.StartNew();
-        while (await primary.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") == 0)
+        while (await primary.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") < expected)
         {
-            if (write is { IsCompleted: true })
+            if (writes.FirstOrDefault(w => w.IsCompleted) is { } ended)
             {
-                await write; // ended before its COMMIT waited: show why
-                Assert.Fail("the write committed without waiting for replication");
+                await ended; // ended before its COMMIT waited: show why
+                Assert.Fail("a write committed without waiting for replication");
             }
 
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "no COMMIT started waiting for replication");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"fewer than {expected} COMMITs started waiting for replication");
             await Task.Delay(20);
         }
     }
