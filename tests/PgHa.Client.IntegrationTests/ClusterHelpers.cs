@@ -6,7 +6,7 @@ using Xunit;
 
 namespace PgHa.Client.IntegrationTests;
 
-/// <summary>Waiting on topology snapshots and asking a connection where it landed.</summary>
+/// <summary>Waiting on topology snapshots or on a server's state, and asking a connection where it landed.</summary>
 internal static class ClusterHelpers
 {
     public static async Task<ClusterTopology> WaitForTopologyAsync(PgHaDataSource ds, Func<ClusterTopology, bool> condition, TimeSpan? timeout = null)
@@ -21,6 +21,17 @@ internal static class ClusterHelpers
             var remaining = limit - elapsed.Elapsed;
             Assert.True(remaining > TimeSpan.Zero, $"Topology condition not met within {limit}: {topology}");
             await ds.WaitForTopologyChangeAsync(topology.Version, remaining);
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails after <paramref name="timeout"/>, saying what was awaited.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < timeout, $"Not within {timeout}: {what}");
+            await Task.Delay(50);
         }
     }
 
