@@ -59,26 +59,35 @@ public sealed class EtcdClientTests : IAsyncLifetime
     [Fact]
     public async Task A_key_on_a_lease_lives_while_it_is_kept_alive_and_goes_with_it()
     {
-        var lease = await _client.GrantLeaseAsync(TimeSpan.FromSeconds(2), default);
+        var ttl = TimeSpan.FromSeconds(3);
+        var lease = await _client.GrantLeaseAsync(ttl, default);
+        var granted = Stopwatch.GetTimestamp(); // etcd started the TTL before it answered
         Assert.True(await _client.CreateAsync("/s/leader", "node1", lease, default));
         Assert.Equal(lease, (await _client.GetAsync("/s/leader", default))!.Lease);
 
-        for (var i = 0; i < 4; i++)
+        // Renewed often, so that a stalled machine still renews well within the TTL, and for longer than the TTL
+        // plus etcd's expiry sweep, so that only the renewals can have kept the key.
+        var lastRenewal = granted;
+        while (Stopwatch.GetElapsedTime(granted) < ttl + TimeSpan.FromSeconds(2))
         {
-            await Task.Delay(1000);
-            Assert.Equal(TimeSpan.FromSeconds(2), await _client.KeepAliveAsync(lease, default));
+            await Task.Delay(250);
+            var sent = Stopwatch.GetTimestamp();
+            var renewed = await _client.KeepAliveAsync(lease, default);
+            Assert.True(renewed == ttl, $"a renewal sent {Stopwatch.GetElapsedTime(lastRenewal, sent).TotalMilliseconds:0} ms after the previous one got {renewed?.ToString() ?? "no lease"}");
+            lastRenewal = sent;
         }
 
-        Assert.NotNull(await _client.GetAsync("/s/leader", default)); // 4 s later, still there: kept alive
+        Assert.NotNull(await _client.GetAsync("/s/leader", default));
 
-        var clock = Stopwatch.StartNew();
         while (await _client.GetAsync("/s/leader", default) is not null)
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "the key outlived its lease");
+            Assert.True(Stopwatch.GetElapsedTime(lastRenewal) < ttl + TimeSpan.FromSeconds(10), "the key outlived its lease");
             await Task.Delay(100);
         }
 
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4));
+        // etcd restarts the TTL when it receives a keepalive, which is after it was sent: the key cannot go earlier.
+        var goneAfter = Stopwatch.GetElapsedTime(lastRenewal);
+        Assert.True(goneAfter >= ttl, $"the key went {goneAfter.TotalMilliseconds:0} ms after the last renewal, before the {ttl.TotalSeconds} s TTL ran out");
         Assert.Null(await _client.KeepAliveAsync(lease, default));
     }
 

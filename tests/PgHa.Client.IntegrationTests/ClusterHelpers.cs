@@ -6,7 +6,7 @@ using Xunit;
 
 namespace PgHa.Client.IntegrationTests;
 
-/// <summary>Waiting on topology snapshots and asking a connection where it landed.</summary>
+/// <summary>Waiting on topology snapshots or on a server's state, and asking a connection where it landed.</summary>
 internal static class ClusterHelpers
 {
     public static async Task<ClusterTopology> WaitForTopologyAsync(PgHaDataSource ds, Func<ClusterTopology, bool> condition, TimeSpan? timeout = null)
@@ -24,14 +24,14 @@ internal static class ClusterHelpers
         }
     }
 
-    /// <summary>Polls <paramref name="condition"/> every 20 ms; fails the test after <paramref name="timeout"/> (default 10 s).</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? what = null)
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails after <paramref name="timeout"/>, saying what was awaited.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var clock = Stopwatch.StartNew();
         while (!await condition())
         {
-            Assert.True(clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(10)), what ?? "the condition did not hold in time");
-            await Task.Delay(20);
+            Assert.True(clock.Elapsed < timeout, $"Not within {timeout}: {what}");
+            await Task.Delay(50);
         }
     }
 

@@ -9,50 +9,56 @@ namespace PgHa.Client.IntegrationTests;
 
 public sealed class FailoverDetectionTests : ClusterTestBase
 {
+    // Tests of event-driven detection set the regular probe interval far beyond the test, so that a change seen
+    // within EventDriven cannot have been found by a regular probe; EventDriven itself is slack for a loaded machine.
+    private static readonly TimeSpan SlowProbes = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan EventDriven = TimeSpan.FromSeconds(10);
+
     [Fact]
-    public async Task Sigkill_of_the_primary_is_seen_within_one_second()
+    public async Task Sigkill_of_the_primary_is_seen_without_waiting_for_a_probe()
     {
-        var ds = DataSource();
+        var ds = DataSource(o => o.ProbeInterval = SlowProbes);
         await WaitForDiscoveryAsync(ds);
 
         var clock = Stopwatch.StartNew();
         Node1.Kill();
-        var seen = await WaitForTopologyAsync(ds, t => NodeOf(t, Node1).Health == NodeHealth.Down, TimeSpan.FromSeconds(5));
+        var seen = await WaitForTopologyAsync(ds, t => NodeOf(t, Node1).Health == NodeHealth.Down, TimeSpan.FromSeconds(30));
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.True(clock.Elapsed < EventDriven, $"took {clock.Elapsed.TotalMilliseconds:0} ms");
         Assert.Null(seen.Primary);
     }
 
     [Fact]
-    public async Task Fast_shutdown_of_the_primary_is_seen_at_once()
+    public async Task Fast_shutdown_of_the_primary_is_seen_without_waiting_for_a_probe()
     {
-        var ds = DataSource();
+        var ds = DataSource(o => o.ProbeInterval = SlowProbes);
         await WaitForDiscoveryAsync(ds);
 
         var clock = Stopwatch.StartNew();
         var stopping = Node1.StopAsync(Testing.PgStopMode.Fast);
-        var seen = await WaitForTopologyAsync(ds, t => NodeOf(t, Node1).Health == NodeHealth.Down, TimeSpan.FromSeconds(5));
+        var seen = await WaitForTopologyAsync(ds, t => NodeOf(t, Node1).Health == NodeHealth.Down, TimeSpan.FromSeconds(30));
         var detected = clock.Elapsed;
         await stopping;
 
-        Assert.True(detected < TimeSpan.FromSeconds(1), $"took {detected.TotalMilliseconds:0} ms");
+        Assert.True(detected < EventDriven, $"took {detected.TotalMilliseconds:0} ms");
         Assert.Null(seen.Primary);
     }
 
     [Fact]
-    public async Task Promoted_replica_is_routed_to_within_half_a_second_of_accepting_writes()
+    public async Task Promoted_replica_is_routed_to_without_waiting_for_a_regular_probe()
     {
-        var ds = DataSource();
+        var ds = DataSource(o => o.ProbeInterval = SlowProbes);
         await WaitForDiscoveryAsync(ds);
         Node1.Kill();
         await WaitForTopologyAsync(ds, t => t.Primary is null);
 
         await Node2.PromoteAsync(wait: true);
         var writable = Stopwatch.StartNew();
-        var routed = await WaitForTopologyAsync(ds, t => t.Primary?.EndPoint.Port == Node2.Port, TimeSpan.FromSeconds(5));
+        var routed = await WaitForTopologyAsync(ds, t => t.Primary?.EndPoint.Port == Node2.Port, TimeSpan.FromSeconds(30));
         var took = writable.Elapsed;
 
-        Assert.True(took < TimeSpan.FromSeconds(0.5), $"took {took.TotalMilliseconds:0} ms");
+        // Seen through the failover pace (FailoverProbeInterval) or the in_hot_standby report, not the regular interval.
+        Assert.True(took < EventDriven, $"took {took.TotalMilliseconds:0} ms");
         Assert.Equal(2, routed.Primary!.Timeline);
         Assert.Equal(Node2.Port, await OpenAndGetPortAsync(ds, TargetRole.Primary));
     }
@@ -74,7 +80,7 @@ public sealed class FailoverDetectionTests : ClusterTestBase
     }
 
     [Fact]
-    public async Task Frozen_replica_is_marked_down_within_three_seconds_and_requests_never_wait_on_it()
+    public async Task Frozen_replica_is_marked_down_once_its_probes_time_out_and_requests_never_wait_on_it()
     {
         var ds = DataSource();
         await WaitForDiscoveryAsync(ds);
@@ -94,7 +100,8 @@ public sealed class FailoverDetectionTests : ClusterTestBase
             slowest = one.Elapsed > slowest ? one.Elapsed : slowest;
         }
 
-        Assert.True(slowest < TimeSpan.FromMilliseconds(500), $"slowest routed read took {slowest.TotalMilliseconds:0} ms");
+        // A read sent to the frozen node would hang until Npgsql's 15 s connect Timeout before being routed elsewhere.
+        Assert.True(slowest < TimeSpan.FromSeconds(5), $"slowest routed read took {slowest.TotalMilliseconds:0} ms");
         Node3.Thaw();
         await WaitForTopologyAsync(ds, t => NodeOf(t, Node3).Health == NodeHealth.Up);
     }

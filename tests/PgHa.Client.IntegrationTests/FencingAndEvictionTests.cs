@@ -55,9 +55,13 @@ public sealed class FencingAndEvictionTests : ClusterTestBase
         await Node2.PromoteAsync();
         await WaitForTopologyAsync(ds, t => t.Primary?.EndPoint.Port == Node2.Port);
 
-        var alive = await Node2.ExecuteScalarAsync<long>(
-            $"SELECT count(*) FROM pg_stat_activity WHERE pid IN ({string.Join(',', pooledBackends)})");
-        Assert.Equal(0, alive);
+        // The pool is cleared after the snapshot is published, off the lock, and a closed backend leaves
+        // pg_stat_activity when it has exited: wait for it. Without eviction these idle connections would stay
+        // for Npgsql's 5-minute idle lifetime, far beyond this wait.
+        await WaitUntilAsync(
+            async () => await Node2.ExecuteScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE pid IN ({string.Join(',', pooledBackends)})") == 0,
+            TimeSpan.FromSeconds(15),
+            "node2's pooled connections from before the promotion to be closed");
     }
 
     [Fact]

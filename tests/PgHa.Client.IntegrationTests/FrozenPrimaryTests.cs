@@ -107,7 +107,7 @@ public sealed class FrozenPrimaryTests : WriteTestBase
         // reaches it; node3 is the standby node1's COMMITs wait for.
         await Node2.ExecuteAsync("ALTER SYSTEM SET primary_conninfo = ''");
         await Node2.ExecuteAsync("SELECT pg_reload_conf()");
-        await WaitUntilAsync(async () => await Node2.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_wal_receiver") == 0);
+        await WaitUntilAsync(async () => await Node2.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_wal_receiver") == 0, TimeSpan.FromSeconds(10), "node2's WAL receiver stops");
         await HeldCommits.HoldAsync(Node1, [Node3], ds);
         // A connection PgHa did not open, so the watchdog cannot release it: only the answer check stands between
         // the deposed node's "committed" and the caller.
@@ -129,5 +129,6 @@ public sealed class FrozenPrimaryTests : WriteTestBase
     }
 
     private static async Task WaitForBackendAsync(PgNode node, string queryPart)
-        => await WaitUntilAsync(async () => await node.ExecuteScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%{queryPart}%' AND pid <> pg_backend_pid()") > 0);
+        => await WaitUntilAsync(async () => await node.ExecuteScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%{queryPart}%' AND pid <> pg_backend_pid()") > 0,
+            TimeSpan.FromSeconds(10), $"a backend on {node} runs {queryPart}");
 }

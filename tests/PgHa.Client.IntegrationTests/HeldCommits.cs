@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Npgsql;
 using PgHa.Testing;
 using Xunit;
 
@@ -20,45 +19,29 @@ internal static class HeldCommits
             await replica.PauseReplayAsync();
         await primary.ExecuteAsync("ALTER SYSTEM SET synchronous_standby_names = '*'");
         await primary.ExecuteAsync("ALTER SYSTEM SET synchronous_commit = 'remote_apply'");
-        await primary.ExecuteAsync("SELECT pg_reload_conf()");
-        // pg_reload_conf() only signals the postmaster. Once a new backend sees the setting, the postmaster has
-        // reloaded and signalled every backend, so the pooled ones apply it before their next command.
-        var clock = Stopwatch.StartNew();
-        while (await primary.ExecuteScalarAsync<string>("SELECT current_setting('synchronous_standby_names')") != "*")
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the configuration reload did not take effect");
-            await Task.Delay(10);
-        }
-
-        // And through the data source's own pooled connections (the ones the write will use): an idle backend applies
-        // a reload only between messages, so make sure the connection the pool hands out next already has.
-        while (!await PooledConnectionHoldsCommitsAsync(dataSource))
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the pooled connections did not pick up the configuration");
-            await Task.Delay(10);
-        }
-    }
-
-    private static async Task<bool> PooledConnectionHoldsCommitsAsync(PgHaDataSource dataSource)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(TargetRole.Primary);
-        await using var command = new NpgsqlCommand("SELECT current_setting('synchronous_commit') = 'remote_apply' AND current_setting('synchronous_standby_names') = '*'", connection);
-        return (bool)(await command.ExecuteScalarAsync())!;
+        await ConfigurationReload.ApplyAsync(primary, dataSource, "current_setting('synchronous_commit') = 'remote_apply' AND current_setting('synchronous_standby_names') = '*'");
     }
 
     /// <summary>Waits until a COMMIT on <paramref name="primary"/> waits for replication; fails at once if <paramref name="write"/> ended first.</summary>
-    public static async Task WaitForCommitWaitingOnReplicationAsync(PgNode primary, Task? write)
+    public static Task WaitForCommitWaitingOnReplicationAsync(PgNode primary, Task? write)
+        => WaitForCommitWaitingOnReplicationAsync(primary, 1, write is null ? [] : [write]);
+
+    /// <summary>
+    /// Waits until at least <paramref name="expected"/> COMMITs on <paramref name="primary"/> wait for replication;
+    /// fails at once if one of <paramref name="writes"/> ended first.
+    /// </summary>
+    public static async Task WaitForCommitWaitingOnReplicationAsync(PgNode primary, int expected, params Task[] writes)
     {
         var clock = Stopwatch.StartNew();
-        while (await primary.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") == 0)
+        while (await primary.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") < expected)
         {
-            if (write is { IsCompleted: true })
+            if (writes.FirstOrDefault(w => w.IsCompleted) is { } ended)
             {
-                await write; // ended before its COMMIT waited: show why
-                Assert.Fail("the write committed without waiting for replication");
+                await ended; // ended before its COMMIT waited: show why
+                Assert.Fail("a write committed without waiting for replication");
             }
 
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "no COMMIT started waiting for replication");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"fewer than {expected} COMMITs started waiting for replication");
             await Task.Delay(20);
         }
     }

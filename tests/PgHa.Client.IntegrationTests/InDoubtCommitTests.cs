@@ -125,7 +125,7 @@ public sealed class InDoubtCommitTests : WriteTestBase
             await using var insert = new NpgsqlCommand("INSERT INTO ids VALUES (2) ON CONFLICT DO NOTHING", c, t);
             await insert.ExecuteNonQueryAsync(ct);
         }, new UnitOfWorkOptions { IsIdempotent = true });
-        await WaitForCommitWaitingOnReplicationAsync();
+        await WaitForCommitsWaitingOnReplicationAsync(plain, idempotent);
         await WaitForReceiveAsync(Node2);
 
         Node1.Kill();

@@ -26,7 +26,7 @@ public sealed class UnitOfWorkTests : WriteTestBase
         // (PostgreSQL's documented window, seen here as ~30 ids). "Nothing acknowledged is lost" needs every
         // acknowledged commit on the replica we promote: synchronous replication to both replicas.
         await Node1.ExecuteAsync("ALTER SYSTEM SET synchronous_standby_names = 'ANY 2 (*)'");
-        await Node1.ExecuteAsync("SELECT pg_reload_conf()");
+        await ConfigurationReload.ApplyAsync(Node1, ds, "current_setting('synchronous_standby_names') = 'ANY 2 (*)'");
         var acknowledged = new ConcurrentBag<int>();
         var errors = new ConcurrentQueue<Exception>();
         using var stop = new CancellationTokenSource();
@@ -116,12 +116,18 @@ public sealed class UnitOfWorkTests : WriteTestBase
     public async Task A_write_that_hits_a_read_only_primary_waits_and_runs_once_it_is_writable_again_and_says_so()
     {
         using var telemetry = new TelemetryRecorder("read-only-test");
-        var ds = DataSource(o => o.ClusterName = "read-only-test");
+        // No regular probe until long after the test: the snapshot must learn of the read-only primary from the
+        // write's 25006, not from a probe that happens to run between the reload and the write.
+        var ds = DataSource(o =>
+        {
+            o.ClusterName = "read-only-test";
+            o.ProbeInterval = TimeSpan.FromMinutes(5);
+        });
         await WaitForDiscoveryAsync(ds);
         await ds.EnsureCommitMarkerTableAsync();
         await Node1.ExecuteAsync("CREATE TABLE ids(id int PRIMARY KEY)");
         await Node1.ExecuteAsync("ALTER SYSTEM SET default_transaction_read_only = on");
-        await Node1.ExecuteAsync("SELECT pg_reload_conf()");
+        await ConfigurationReload.ApplyAsync(Node1, ds, "current_setting('default_transaction_read_only')::bool");
         Assert.Equal(NodeRole.Primary, ds.Topology.Primary?.Role); // the snapshot does not know yet: the write will get 25006
         var retries = new ConcurrentQueue<UnitOfWorkRetry>();
 

@@ -25,6 +25,8 @@ public abstract class WriteTestBase : ClusterTestBase
 
     protected Task WaitForCommitWaitingOnReplicationAsync(Task? write = null) => HeldCommits.WaitForCommitWaitingOnReplicationAsync(Node1, write);
 
+    protected Task WaitForCommitsWaitingOnReplicationAsync(params Task[] writes) => HeldCommits.WaitForCommitWaitingOnReplicationAsync(Node1, writes.Length, writes);
+
     protected Task WaitForReceiveAsync(PgNode replica) => HeldCommits.WaitForReceiveAsync(Node1, replica);
 
     /// <summary>Starts a write of id 1 that counts its runs, and returns once its COMMIT hangs in the replication wait.</summary>
