@@ -14,6 +14,7 @@ internal sealed class Writers : IAsyncDisposable
     private readonly PgHaDataSource _dataSource;
     private readonly CancellationTokenSource _stop = new();
     private Task[] _tasks = [];
+    private int[] _perWriter = [];
     private int _next;
 
     private Writers(PgHaDataSource dataSource) => _dataSource = dataSource;
@@ -24,8 +25,8 @@ internal sealed class Writers : IAsyncDisposable
 
     public static Writers Start(PgHaDataSource dataSource, int count)
     {
-        var writers = new Writers(dataSource);
-        writers._tasks = Enumerable.Range(0, count).Select(_ => Task.Run(writers.WriteAsync)).ToArray();
+        var writers = new Writers(dataSource) { _perWriter = new int[count] };
+        writers._tasks = Enumerable.Range(0, count).Select(w => Task.Run(() => writers.WriteAsync(w))).ToArray();
         return writers;
     }
 
@@ -37,6 +38,21 @@ internal sealed class Writers : IAsyncDisposable
         {
             Assert.True(clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(15)),
                 $"{Acknowledged.Count} writes acknowledged, waited for {count}; errors: {string.Join("; ", Errors.Select(e => e.Message))}; {_dataSource.Topology}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>How many writes each writer has had acknowledged so far.</summary>
+    public int[] PerWriter() => [.. _perWriter];
+
+    /// <summary>Waits until every writer has had a write acknowledged beyond <paramref name="baseline"/> (from <see cref="PerWriter"/>).</summary>
+    public async Task WaitForEveryWriterAsync(int[] baseline, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (PerWriter().Zip(baseline).Any(p => p.First <= p.Second))
+        {
+            Assert.True(clock.Elapsed < timeout,
+                $"writers stuck: acknowledged {string.Join(", ", PerWriter())} (were {string.Join(", ", baseline)}); errors: {string.Join("; ", Errors.Select(e => e.Message))}; {_dataSource.Topology}");
             await Task.Delay(20);
         }
     }
@@ -54,7 +70,7 @@ internal sealed class Writers : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task WriteAsync()
+    private async Task WriteAsync(int writer)
     {
         while (!_stop.IsCancellationRequested)
         {
@@ -67,6 +83,7 @@ internal sealed class Writers : IAsyncDisposable
                     await insert.ExecuteNonQueryAsync(ct);
                 });
                 Acknowledged.Enqueue(id);
+                Interlocked.Increment(ref _perWriter[writer]);
             }
             catch (Exception ex)
             {
