@@ -49,6 +49,7 @@ internal sealed class NodeMonitor
             {
                 Volatile.Write(ref _wakeRequested, 0);
                 var cause = Interlocked.Exchange(ref _pendingCause, null) ?? "probe";
+                var reused = connection is not null;
                 try
                 {
                     connection ??= await ConnectAsync(stop).ConfigureAwait(false);
@@ -66,6 +67,14 @@ internal sealed class NodeMonitor
                         await DiscardAsync(connection).ConfigureAwait(false);
                     connection = null;
                     var kind = ex is OperationCanceledException or TimeoutException ? NodeFailureKind.Timeout : FailureClassifier.Classify(ex).Node;
+                    // The server closed the session the probe ran on (idle_session_timeout, a terminated backend): that
+                    // says nothing about the node. Probe again at once on a new connection, which decides.
+                    if (reused && kind == NodeFailureKind.Unreachable && ex is not AbandonedProbeException)
+                    {
+                        _pendingCause ??= ex is PostgresException pg ? $"connection-lost:{pg.SqlState}" : "connection-lost";
+                        continue;
+                    }
+
                     var probeAgainNow = _owner.OnProbeFailed(_node.Index, ex, kind, cause);
                     if (!probeAgainNow)
                         await DelayAsync(_owner.ProbeIntervalFor(_node.Index), stop).ConfigureAwait(false);
