@@ -3,8 +3,8 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace PgHa.Client.Integrations.Tests.EntityFrameworkCore;
 
-/// <summary>Counts the INSERTs EF sends (so a test can tell an attempt ran again) and can run a fault right after the first one.</summary>
-public sealed class CountingCommandInterceptor(Action? afterFirstInsert = null) : DbCommandInterceptor
+/// <summary>Counts the INSERTs EF sends (so a test can tell an attempt ran again) and can run a fault right before or right after the first one.</summary>
+public sealed class CountingCommandInterceptor(Action? afterFirstInsert = null, Action? beforeFirstInsert = null) : DbCommandInterceptor
 {
     private int _inserts;
 
@@ -43,8 +43,8 @@ public sealed class CountingCommandInterceptor(Action? afterFirstInsert = null) 
 
     private void Count(DbCommand command)
     {
-        if (IsInsert(command))
-            Interlocked.Increment(ref _inserts);
+        if (IsInsert(command) && Interlocked.Increment(ref _inserts) == 1)
+            beforeFirstInsert?.Invoke();
     }
 
     private static bool IsInsert(DbCommand command) => command.CommandText.Contains("INSERT INTO orders", StringComparison.OrdinalIgnoreCase);
