@@ -26,7 +26,7 @@ internal static class AgentTimeToWritable
         var samples = new List<Sample>();
         foreach (var scenario in new[] { "switchover", "node loss" })
         {
-            await using var cluster = await AgentBenchCluster.StartAsync(Token);
+            await using var cluster = await NamespacedAgentCluster.StartAsync("bench", Token);
             for (var i = 0; i < repetitions; i++)
             {
                 samples.Add(await RunOnceAsync(cluster, scenario));
@@ -37,9 +37,9 @@ internal static class AgentTimeToWritable
         return Report(samples, repetitions);
     }
 
-    private static async Task<Sample> RunOnceAsync(AgentBenchCluster cluster, string scenario)
+    private static async Task<Sample> RunOnceAsync(NamespacedAgentCluster cluster, string scenario)
     {
-        var leader = await cluster.WaitForHealthyAsync();
+        var leader = await cluster.WaitForHealthyAsync(TimeSpan.FromSeconds(90));
         await using var writer = new FailoverWriter(cluster.Nodes);
         await writer.WaitForCommitsAsync(leader, 50);
         var faultAt = Stopwatch.GetTimestamp();

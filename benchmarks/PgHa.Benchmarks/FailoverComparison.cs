@@ -13,28 +13,29 @@ namespace PgHa.Benchmarks;
 /// One agent cluster at default settings, three applications writing through three client set-ups at the same time
 /// (PgHa; <c>NpgsqlMultiHostDataSource</c> with target_session_attrs=primary; plain Npgsql through HAProxy with
 /// <c>/primary</c> checks in front of the agents), and the same fault for all three: node loss, postmaster crash,
-/// switchover, frozen primary. Per set-up: detection, time to writable, longest write gap and errors the app saw.
+/// switchover, frozen primary, partitioned primary. Per set-up: detection, time to writable, longest write gap and
+/// errors the app saw. The agents run in network namespaces for every fault (so every row has the same placement);
+/// the applications and HAProxy run on the host and reach them over the bridge.
 /// </summary>
 internal static class FailoverComparison
 {
     private const string Token = "bench-token";
-    private static readonly string[] Faults = ["node loss", "postmaster crash", "switchover", "frozen primary"];
+    private static readonly string[] Faults = ["node loss", "postmaster crash", "switchover", "frozen primary", "partitioned primary"];
     private static readonly TimeSpan ResumeTimeout = TimeSpan.FromSeconds(40);
     private static readonly TimeSpan MinimumObservation = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan HealthyTimeout = TimeSpan.FromSeconds(90);
 
     private sealed record Sample(string Fault, string Client, double? Detection, double TimeToWritable, double Gap, int Errors);
 
     public static async Task<string> RunAsync(int repetitions, IReadOnlyCollection<string>? only = null)
     {
-        await using var cluster = await AgentBenchCluster.StartAsync(Token);
-        var leader = await cluster.WaitForHealthyAsync();
+        await using var cluster = await NamespacedAgentCluster.StartAsync("bench", Token);
+        var leader = await cluster.WaitForHealthyAsync(HealthyTimeout);
         await leader.ExecuteAsync("CREATE TABLE IF NOT EXISTS failover_comparison(client text, id bigint, at timestamptz DEFAULT clock_timestamp())");
-        var hosts = string.Join(',', cluster.Nodes.Select(n => $"127.0.0.1:{n.PgPort.ToString(CultureInfo.InvariantCulture)}"));
-        const string common = "Username=postgres;Database=postgres;Timeout=3;Command Timeout=5";
         await using var haproxy = await StartHaProxyAsync(cluster.Nodes);
-        await using var pgha = new PgHaDataSourceBuilder($"Host={hosts};{common}").Build();
-        await using var multiHost = NpgsqlDataSource.Create($"Host={hosts};{common};Target Session Attributes=primary");
-        await using var viaHaProxy = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={haproxy.Port.ToString(CultureInfo.InvariantCulture)};{common}");
+        await using var pgha = new PgHaDataSourceBuilder(cluster.ConnectionString).Build();
+        await using var multiHost = NpgsqlDataSource.Create($"{cluster.ConnectionString};Target Session Attributes=primary");
+        await using var viaHaProxy = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Host = "127.0.0.1", Port = haproxy.Port }.ConnectionString);
         var topologies = new ConcurrentQueue<(long At, ClusterTopology Topology)>();
         pgha.TopologyChanged += (_, e) => topologies.Enqueue((Stopwatch.GetTimestamp(), e.Current));
 
@@ -43,19 +44,17 @@ internal static class FailoverComparison
         {
             for (var rep = 0; rep < repetitions; rep++)
             {
-                leader = await cluster.WaitForHealthyAsync();
+                leader = await cluster.WaitForHealthyAsync(HealthyTimeout);
                 ComparisonWriter[] writers = [ComparisonWriter.ThroughPgHa(pgha), ComparisonWriter.ThroughNpgsql("multihost", multiHost), ComparisonWriter.ThroughNpgsql("haproxy", viaHaProxy)];
                 try
                 {
                     await WaitAsync(() => writers.All(w => w.Acks.Count >= 50), TimeSpan.FromSeconds(30), "writes before the fault");
                     var faultAt = Stopwatch.GetTimestamp();
-                    await InjectAsync(fault, leader);
+                    await InjectAsync(fault, cluster, leader);
                     // A switchover's outage starts only after the leader's CHECKPOINT: watch a while before judging.
                     await Task.Delay(MinimumObservation);
                     var resumed = await WaitAsync(() => writers.All(w => Resumed(w, faultAt)), ResumeTimeout, null);
                     var until = Stopwatch.GetTimestamp();
-                    if (fault == "frozen primary")
-                        leader.ThawNode();
                     foreach (var writer in writers)
                     {
                         var sample = Measure(fault, writer, faultAt, until, writer.Name == "PgHa" ? PgHaDetection(topologies, faultAt, leader) : null);
@@ -65,7 +64,10 @@ internal static class FailoverComparison
                 }
                 finally
                 {
+                    // A held fault ends here, once all three writers flow again or the wait ended (and before the
+                    // writers are disposed: work in flight on a frozen or cut-off node would keep them waiting).
                     leader.ThawNode();
+                    await cluster.Network.HealAsync(leader.Name);
                     foreach (var writer in writers)
                         await writer.DisposeAsync();
                 }
@@ -78,7 +80,7 @@ internal static class FailoverComparison
         return Report(samples, repetitions);
     }
 
-    private static async Task InjectAsync(string fault, AgentNode leader)
+    private static async Task InjectAsync(string fault, NamespacedAgentCluster cluster, AgentNode leader)
     {
         switch (fault)
         {
@@ -95,6 +97,9 @@ internal static class FailoverComparison
                 break;
             case "frozen primary":
                 leader.FreezeNode();
+                break;
+            case "partitioned primary":
+                await cluster.Network.CutAsync(leader.Name);
                 break;
         }
     }
@@ -165,11 +170,14 @@ internal static class FailoverComparison
         return true;
     }
 
-    /// <summary>HAProxy in front of the agents as samples/agent/haproxy.cfg runs it: <c>/primary</c> checks every second, fall 2, rise 1.</summary>
+    /// <summary>
+    /// HAProxy in front of the agents as samples/agent/haproxy.cfg runs it: <c>/primary</c> checks every second, fall
+    /// 2, rise 1. It runs on the host, listens on loopback and reaches the nodes (and their REST APIs) over the bridge.
+    /// </summary>
     private static Task<ProxyProcess> StartHaProxyAsync(IReadOnlyList<AgentNode> nodes)
     {
         var port = LoopbackPorts.Next();
-        var servers = string.Join('\n', nodes.Select(n => string.Create(CultureInfo.InvariantCulture, $"    server {n.Name} 127.0.0.1:{n.PgPort} check port {n.RestPort}")));
+        var servers = string.Join('\n', nodes.Select(n => string.Create(CultureInfo.InvariantCulture, $"    server {n.Name} {n.Host}:{n.PgPort} check port {n.RestPort}")));
         var config = string.Create(CultureInfo.InvariantCulture, $"""
             global
                 maxconn 1000

@@ -6,8 +6,10 @@ using PgHa.Benchmarks;
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --failover-timings [repetitions]  watchdog timings on real clusters
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --write-cost [clients...]     ExecuteWriteAsync vs the same raw Npgsql transaction
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --write-gap [repetitions]      app-visible write gap in a promotion, PgHa vs Npgsql multi-host
-// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --agent-time-to-writable [repetitions]  agent switchover and node loss
-// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --failover-comparison [repetitions] [fault...]  PgHa vs Npgsql multi-host vs HAProxy, agent cluster
+// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --agent-time-to-writable [repetitions]  agent switchover and node loss (root)
+// dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --failover-comparison [repetitions] [fault...]  PgHa vs Npgsql multi-host vs HAProxy, agent cluster (root)
+//     faults (all by default): "node loss" "postmaster crash" "switchover" "frozen primary" "partitioned primary"
+//     Both agent benchmarks run each node in a network namespace of its own (NamespacedAgentCluster): they need root.
 // dotnet run -c Release --project benchmarks/PgHa.Benchmarks -- --filter '*'                  BenchmarkDotNet
 if (args.Length > 0 && args[0] == "--side-by-side")
 {

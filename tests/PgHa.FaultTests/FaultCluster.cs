@@ -1,152 +1,39 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using PgHa.Testing;
 
 namespace PgHa.FaultTests;
 
 /// <summary>
-/// etcd and three real pgha-agent processes at their default HA settings, each agent (and the PostgreSQL it runs)
-/// in a network namespace of its own, so that a node can be cut off the network as well as killed or frozen.
+/// The fault suite's cluster: a <see cref="NamespacedAgentCluster"/> (etcd and three real pgha-agent processes at their
+/// default HA settings, each node in a network namespace of its own) in scope <c>faults</c>.
 /// </summary>
 internal sealed class FaultCluster : IAsyncDisposable
 {
     public const string Token = "fault-token";
-    private readonly PgScratchDirectory _scratch;
+    private readonly NamespacedAgentCluster _cluster;
 
-    private readonly bool _synchronous;
+    private FaultCluster(NamespacedAgentCluster cluster) => _cluster = cluster;
 
-    private FaultCluster(NodeNetwork network, EtcdCluster etcd, PgScratchDirectory scratch, IReadOnlyList<AgentNode> nodes, bool synchronous)
-    {
-        (Network, Etcd, _scratch, Nodes, _synchronous) = (network, etcd, scratch, nodes, synchronous);
-    }
+    public NodeNetwork Network => _cluster.Network;
 
-    public NodeNetwork Network { get; }
+    public EtcdCluster Etcd => _cluster.Etcd;
 
-    public EtcdCluster Etcd { get; }
-
-    public IReadOnlyList<AgentNode> Nodes { get; }
+    public IReadOnlyList<AgentNode> Nodes => _cluster.Nodes;
 
     /// <summary>The client's connection string: every node's address, as an application would list them.</summary>
-    public string ConnectionString =>
-        $"Host={string.Join(',', Nodes.Select(n => $"{n.Host}:{n.PgPort.ToString(CultureInfo.InvariantCulture)}"))};Username=postgres;Database=postgres;Timeout=3;Command Timeout=5";
+    public string ConnectionString => _cluster.ConnectionString;
 
-    public static async Task<FaultCluster> StartAsync(bool synchronous)
-    {
-        string[] names = ["n1", "n2", "n3"];
-        var network = await NodeNetwork.CreateAsync(names);
-        EtcdCluster? etcd = null;
-        PgScratchDirectory? scratch = null;
-        try
-        {
-            etcd = await EtcdCluster.StartAsync(new EtcdClusterOptions { ListenAddress = network.HostAddress });
-            scratch = await PgScratchDirectory.CreateAsync();
-            var agent = Path.Combine(AppContext.BaseDirectory, "pgha-agent.dll");
-            var nodes = names.Select(name => new AgentNode(
-                name, scratch.DataDirectoryFor(name), LoopbackPorts.Next(), LoopbackPorts.Next(), agent,
-                node => Arguments(node, etcd, scratch, synchronous), network.AddressOf(name), network.LauncherFor(name))).ToList();
-            foreach (var node in nodes)
-                node.Start();
-            return new FaultCluster(network, etcd, scratch, nodes, synchronous);
-        }
-        catch
-        {
-            if (scratch is not null)
-                await scratch.DisposeAsync();
-            if (etcd is not null)
-                await etcd.DisposeAsync();
-            await network.DisposeAsync();
-            throw;
-        }
-    }
+    public static async Task<FaultCluster> StartAsync(bool synchronous) => new(await NamespacedAgentCluster.StartAsync("faults", Token, synchronous));
 
-    private static List<string> Arguments(AgentNode node, EtcdCluster etcd, PgScratchDirectory scratch, bool synchronous)
-    {
-        var subnet = string.Join('.', node.Host.Split('.').Take(3)) + ".0/24";
-        var settings = new Dictionary<string, string>
-        {
-            ["Name"] = node.Name,
-            ["Scope"] = "faults",
-            ["DataDirectory"] = node.DataDirectory,
-            ["BinDirectory"] = scratch.BinDirectory,
-            ["Listen"] = $"{node.Host}:{node.PgPort.ToString(CultureInfo.InvariantCulture)}",
-            ["RestListen"] = $"{node.Host}:{node.RestPort.ToString(CultureInfo.InvariantCulture)}",
-            ["RestToken"] = Token,
-            ["EtcdEndpoints"] = string.Join(',', etcd.Endpoints),
-            ["SynchronousMode"] = synchronous ? "true" : "false",
-            // The nodes and the test process talk over the bridge, which initdb's loopback-only rules would refuse.
-            ["PgHba:0"] = $"host all all {subnet} trust",
-            ["PgHba:1"] = $"host replication all {subnet} trust",
-        };
-        if (scratch.OsUser is { } user)
-            settings["OsUser"] = user;
-        // Every REST request at Information would bury the HA decisions in the log.
-        return settings.Select(kv => $"--PgHa:Agent:{kv.Key}={kv.Value}").Append("--Logging:LogLevel:Microsoft.AspNetCore=Warning").ToList();
-    }
+    /// <inheritdoc cref="NamespacedAgentCluster.HealthyLeaderAsync"/>
+    public Task<AgentNode?> HealthyLeaderAsync() => _cluster.HealthyLeaderAsync();
 
-    /// <summary>
-    /// The leader, as the REST API's <c>/cluster</c> of any reachable node reports it, when it runs and both other
-    /// members stream (and, in synchronous mode, one of them is recorded as the synchronous standby: until then a
-    /// switchover is refused).
-    /// </summary>
-    public async Task<AgentNode?> HealthyLeaderAsync()
-    {
-        foreach (var node in Nodes.Where(n => n.AgentPid is not null))
-        {
-            var (code, body) = await node.GetAsync("/cluster");
-            if (code != 200 || body?["members"] is not JsonArray members)
-                continue;
-            var leader = members.FirstOrDefault(m => (string?)m?["role"] == "leader" && (string?)m?["state"] == "running");
-            if (leader is not null && members.Count(m => (string?)m?["state"] == "streaming") == Nodes.Count - 1
-                && (!_synchronous || members.Any(m => (string?)m?["role"] == "sync_standby")))
-                return Nodes.Single(n => n.Name == (string?)leader["name"]);
-        }
+    /// <inheritdoc cref="NamespacedAgentCluster.LeaderAsync"/>
+    public Task<AgentNode?> LeaderAsync() => _cluster.LeaderAsync();
 
-        return null;
-    }
+    /// <inheritdoc cref="NamespacedAgentCluster.WaitForHealthyAsync"/>
+    public Task<AgentNode> WaitForHealthyAsync(TimeSpan timeout, CancellationToken ct) => _cluster.WaitForHealthyAsync(timeout, ct);
 
-    /// <summary>The current leader per any reachable node's <c>/cluster</c>, healthy or not.</summary>
-    public async Task<AgentNode?> LeaderAsync()
-    {
-        foreach (var node in Nodes.Where(n => n.AgentPid is not null))
-        {
-            var (code, body) = await node.GetAsync("/cluster");
-            if (code == 200 && body?["members"] is JsonArray members && members.FirstOrDefault(m => (string?)m?["role"] == "leader") is { } leader)
-                return Nodes.Single(n => n.Name == (string?)leader["name"]);
-        }
+    public string Logs() => _cluster.Logs();
 
-        return null;
-    }
-
-    /// <summary>Waits for a running leader with two streaming replicas.</summary>
-    public async Task<AgentNode> WaitForHealthyAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await HealthyLeaderAsync() is { } leader)
-                return leader;
-            await Task.Delay(200, ct);
-        }
-
-        var views = new List<string>();
-        foreach (var node in Nodes.Where(n => n.AgentPid is not null))
-            views.Add($"{node.Name} /cluster: {(await node.GetAsync("/cluster")).Body?.ToJsonString()}");
-        throw new TimeoutException($"No healthy cluster after {timeout.TotalSeconds:0} s.\n{string.Join('\n', views)}\n{Logs()}");
-    }
-
-    public string Logs() => string.Join("\n", Nodes.Select(n => n.LogTail(60)));
-
-    public async ValueTask DisposeAsync()
-    {
-        Etcd.Members[0].Thaw();
-        foreach (var node in Nodes)
-        {
-            node.ThawNode();
-            node.DisposeProcess();
-        }
-
-        await _scratch.DisposeAsync();
-        await Etcd.DisposeAsync();
-        await Network.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 }
