@@ -28,6 +28,9 @@ internal sealed class ComparisonWriter : IAsyncDisposable
 
     public ConcurrentQueue<long> Errors { get; } = new();
 
+    /// <summary>Errors that were <see cref="PgHaCommitOutcomeUnknownException"/>: the app cannot tell whether its write happened.</summary>
+    public ConcurrentQueue<long> UnknownOutcomes { get; } = new();
+
     public static ComparisonWriter ThroughPgHa(PgHaDataSource dataSource) => new("PgHa", (id, ct) => dataSource.ExecuteWriteAsync(async (c, tx, t) =>
     {
         await using var insert = new NpgsqlCommand($"INSERT INTO failover_comparison(client, id) VALUES ('pgha', {id})", c, tx);
@@ -58,6 +61,8 @@ internal sealed class ComparisonWriter : IAsyncDisposable
             catch (Exception ex) when (ex is NpgsqlException or PgHaException or InvalidOperationException or IOException or TimeoutException)
             {
                 Errors.Enqueue(Stopwatch.GetTimestamp());
+                if (ex is PgHaCommitOutcomeUnknownException)
+                    UnknownOutcomes.Enqueue(Stopwatch.GetTimestamp());
                 await Task.Delay(PauseAfterError, CancellationToken.None);
             }
         }

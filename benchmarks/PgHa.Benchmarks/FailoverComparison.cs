@@ -25,10 +25,13 @@ internal static class FailoverComparison
     private static readonly TimeSpan MinimumObservation = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan HealthyTimeout = TimeSpan.FromSeconds(90);
 
-    private sealed record Sample(string Fault, string Client, double? Detection, double TimeToWritable, double Gap, int Errors);
+    /// <param name="WritableAgain">When the cluster had a writable primary again, from the fault (<see cref="WritableWatch"/>).</param>
+    private sealed record Sample(string Fault, string Client, double? Detection, double? WritableAgain, double TimeToWritable, double Gap, int Errors, int Unknown);
 
     public static async Task<string> RunAsync(int repetitions, IReadOnlyCollection<string>? only = null)
     {
+        if (only?.FirstOrDefault(f => !Faults.Contains(f)) is { } unknown)
+            throw new ArgumentException($"Unknown fault '{unknown}'; the faults are: {string.Join(", ", Faults.Select(f => $"\"{f}\""))}.");
         await using var cluster = await NamespacedAgentCluster.StartAsync("bench", Token);
         var leader = await cluster.WaitForHealthyAsync(HealthyTimeout);
         await leader.ExecuteAsync("CREATE TABLE IF NOT EXISTS failover_comparison(client text, id bigint, at timestamptz DEFAULT clock_timestamp())");
@@ -36,6 +39,7 @@ internal static class FailoverComparison
         await using var pgha = new PgHaDataSourceBuilder(cluster.ConnectionString).Build();
         await using var multiHost = NpgsqlDataSource.Create($"{cluster.ConnectionString};Target Session Attributes=primary");
         await using var viaHaProxy = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Host = "127.0.0.1", Port = haproxy.Port }.ConnectionString);
+        await using var watch = new WritableWatch(cluster.Nodes);
         var topologies = new ConcurrentQueue<(long At, ClusterTopology Topology)>();
         pgha.TopologyChanged += (_, e) => topologies.Enqueue((Stopwatch.GetTimestamp(), e.Current));
 
@@ -55,9 +59,10 @@ internal static class FailoverComparison
                     await Task.Delay(MinimumObservation);
                     var resumed = await WaitAsync(() => writers.All(w => Resumed(w, faultAt)), ResumeTimeout, null);
                     var until = Stopwatch.GetTimestamp();
+                    var writableAgain = watch.WritableAgainAfter(faultAt, leader) is { } w ? Seconds(faultAt, w) : (double?)null;
                     foreach (var writer in writers)
                     {
-                        var sample = Measure(fault, writer, faultAt, until, writer.Name == "PgHa" ? PgHaDetection(topologies, faultAt, leader) : null);
+                        var sample = Measure(fault, writer, faultAt, until, writer.Name == "PgHa" ? PgHaDetection(topologies, faultAt, leader) : null, writableAgain);
                         samples.Add(sample);
                         Console.Error.WriteLine($"{fault} #{rep + 1} {sample}{(resumed ? "" : " (not resumed in time)")}");
                     }
@@ -132,14 +137,14 @@ internal static class FailoverComparison
         return until - previous > longest ? (previous, null) : (start, end);
     }
 
-    private static Sample Measure(string fault, ComparisonWriter writer, long faultAt, long until, double? pghaDetection)
+    private static Sample Measure(string fault, ComparisonWriter writer, long faultAt, long until, double? pghaDetection, double? writableAgain)
     {
         var acks = writer.Acks.ToArray();
         var (start, end) = LongestGap(acks, faultAt, until);
         var firstError = writer.Errors.Where(e => e >= faultAt).DefaultIfEmpty(0).Min();
         var detection = pghaDetection ?? (firstError > 0 ? Seconds(faultAt, firstError) : null);
-        return new Sample(fault, writer.Name, detection, end is { } e ? Seconds(faultAt, e) : double.NaN, end is { } g ? Seconds(start, g) : double.NaN,
-            writer.Errors.Count(x => x >= faultAt));
+        return new Sample(fault, writer.Name, detection, writableAgain, end is { } e ? Seconds(faultAt, e) : double.NaN, end is { } g ? Seconds(start, g) : double.NaN,
+            writer.Errors.Count(x => x >= faultAt), writer.UnknownOutcomes.Count(x => x >= faultAt));
     }
 
     /// <summary>The watchdog's first snapshot after the fault in which the old primary is no longer an up primary.</summary>
@@ -202,14 +207,17 @@ internal static class FailoverComparison
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"## Failover side by side: PgHa, Npgsql multi-host, HAProxy in front of the agent ({repetitions} repetitions per fault)");
         text.AppendLine();
-        text.AppendLine("| fault | client | detection, median / worst | time to writable, median / worst | longest write gap, median / worst | errors seen by the app, median / worst |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|");
+        text.AppendLine("| fault | client | detection, median / worst | cluster writable again, median | time to writable, median / worst | writes resumed after the cluster was writable, median / worst | longest write gap, median / worst | errors seen by the app (outcome unknown), median / worst |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var group in samples.GroupBy(s => (s.Fault, s.Client)))
         {
             var detections = group.Where(s => s.Detection is not null).Select(s => s.Detection!.Value).ToList();
+            var writableAgain = group.Where(s => s.WritableAgain is not null).Select(s => s.WritableAgain!.Value).ToList();
+            var afterWritable = group.Select(s => s.WritableAgain is { } w ? s.TimeToWritable - w : double.NaN).ToList();
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {group.Key.Fault} | {group.Key.Client} | {(detections.Count == 0 ? "no error seen" : MedianWorst(detections))} | {MedianWorst(group.Select(s => s.TimeToWritable).ToList())} | " +
-                $"{MedianWorst(group.Select(s => s.Gap).ToList())} | {Median(group.Select(s => (double)s.Errors).ToList()):0} / {group.Max(s => s.Errors)} |");
+                $"| {group.Key.Fault} | {group.Key.Client} | {(detections.Count == 0 ? "no error seen" : MedianWorst(detections))} | {(writableAgain.Count == 0 ? "?" : Format(Median(writableAgain)))} | " +
+                $"{MedianWorst(group.Select(s => s.TimeToWritable).ToList())} | {MedianWorst(afterWritable)} | {MedianWorst(group.Select(s => s.Gap).ToList())} | " +
+                $"{Median(group.Select(s => (double)s.Errors).ToList()):0} ({Median(group.Select(s => (double)s.Unknown).ToList()):0}) / {group.Max(s => s.Errors)} ({group.Max(s => s.Unknown)}) |");
         }
 
         text.AppendLine();
