@@ -69,9 +69,14 @@ internal static class NpgsqlSockets
         {
             using var connection = new NpgsqlConnection();
             _ = Connector(connection);
-            _ = SocketField(RuntimeHelpers.GetUninitializedObject(Type.GetType(ConnectorType, throwOnError: true)!));
+            // Binding happens at the first call: a missing field throws MissingFieldException, a present one then
+            // finds no object to read from.
+            _ = SocketField(null!);
         }
-        catch (Exception ex) when (ex is MissingMemberException or TypeLoadException or MissingMethodException)
+        catch (NullReferenceException)
+        {
+        }
+        catch (Exception ex) when (ex is MissingMemberException or TypeLoadException)
         {
             throw new NotSupportedException(
                 $"PgHa releases work in flight on a lost node through Npgsql internals it knows in Npgsql 10.0.x, but this Npgsql " +

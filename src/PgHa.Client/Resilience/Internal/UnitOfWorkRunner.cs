@@ -162,11 +162,12 @@ internal sealed partial class UnitOfWorkRunner : IAsyncDisposable
 
     /// <summary>
     /// The watchdog released the attempt's node while the unit ran: whatever the unit threw then (the connection error
-    /// itself, or what its code made of it, such as "connection is not open" on its next command) is that release.
+    /// itself, or what its code made of it, such as "connection is not open" on its next command) is that release,
+    /// unless the server itself answered it.
     /// </summary>
     private static Exception Released(Exception exception, NodeEndPoint node, CancellationTokenSource? loss, CancellationToken cancellationToken)
         => loss is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested
-           && FailureClassifier.Classify(exception).Retry != RetryKind.AfterFailover && exception is not PgHaException
+           && FailureClassifier.Classify(exception).Retry != RetryKind.AfterFailover && exception is not (PgHaException or PostgresException)
             ? new NodeReleasedException(node, exception)
             : exception;
 }
