@@ -77,6 +77,9 @@ public sealed partial class PgHaDataSource : DbDataSource
 
     internal PgHaMetrics Metrics => _metrics;
 
+    /// <summary>Each node's pools, for tests and diagnostics.</summary>
+    internal IReadOnlyList<ClusterNode> ClusterNodes => _nodes;
+
     /// <inheritdoc />
     protected override DbConnection CreateDbConnection() => CreateConnection();
 
