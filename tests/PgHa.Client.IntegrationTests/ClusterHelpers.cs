@@ -48,6 +48,19 @@ internal static class ClusterHelpers
         return (int)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>The ids in <c>ids</c> on <paramref name="node"/>, in order, read directly from it.</summary>
+    public static async Task<int[]> ReadIdsAsync(PgNode node)
+    {
+        await using var connection = new NpgsqlConnection(node.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id FROM ids ORDER BY id", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new List<int>();
+        while (await reader.ReadAsync())
+            ids.Add(reader.GetInt32(0));
+        return [.. ids];
+    }
+
     public static async Task<int> OpenAndGetPortAsync(PgHaDataSource ds, TargetRole role)
     {
         await using var connection = await ds.OpenConnectionAsync(role);

@@ -22,8 +22,7 @@ public sealed class CommitDurabilityTests : WriteTestBase
         await Task.Delay(1500); // five statement timeouts
         Assert.False(write.Task.IsCompleted);
         Assert.Equal(1, await Node1.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'"));
-        await Node2.ResumeReplayAsync();
-        await Node3.ResumeReplayAsync();
+        await ReleaseHeldCommitsAsync();
 
         await write.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(1, write.Runs);
@@ -54,8 +53,7 @@ public sealed class CommitDurabilityTests : WriteTestBase
 
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         Assert.False(write.Task.IsCompleted);
-        await Node2.ResumeReplayAsync();
-        await Node3.ResumeReplayAsync();
+        await ReleaseHeldCommitsAsync();
 
         await write.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(1, write.Runs);

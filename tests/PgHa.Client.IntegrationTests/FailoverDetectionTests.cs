@@ -127,22 +127,10 @@ public sealed class FailoverDetectionTests : ClusterTestBase
         await writers.StopAsync();
         Assert.True(Node1.IsRunning);
         Assert.Empty(writers.Errors);
-        var onNode2 = (await ReadIdsOnAsync(Node2)).ToHashSet();
+        var onNode2 = (await ReadIdsAsync(Node2)).ToHashSet();
         Assert.All(afterPromotion, id => Assert.Contains(id, onNode2));
         var topology = ds.Topology;
         Assert.True(NodeOf(topology, Node1).IsFenced || NodeOf(topology, Node1).Health == NodeHealth.Down, topology.ToString());
-    }
-
-    private static async Task<List<int>> ReadIdsOnAsync(Testing.PgNode node)
-    {
-        await using var connection = new NpgsqlConnection(node.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT id FROM ids", connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var ids = new List<int>();
-        while (await reader.ReadAsync())
-            ids.Add(reader.GetInt32(0));
-        return ids;
     }
 
     [Fact]

@@ -41,8 +41,7 @@ public sealed class FrozenPrimaryTests : WriteTestBase
     {
         var ds = DataSource(o => o.RetryBudget = Budget);
         await WaitForDiscoveryAsync(ds);
-        await Node1.ExecuteAsync("CREATE TABLE ids(id int PRIMARY KEY)");
-        await Node2.WaitForReplayAsync(Node1, TimeSpan.FromSeconds(10));
+        await CreateIdsTableAsync(ds);
         var ports = new ConcurrentQueue<int>();
         var write = ds.ExecuteWriteAsync(async (c, t, ct) =>
         {
@@ -70,9 +69,7 @@ public sealed class FrozenPrimaryTests : WriteTestBase
         // Asynchronous replication: a COMMIT the frozen node answered after the thaw would be lost with it.
         var ds = DataSource();
         await WaitForDiscoveryAsync(ds);
-        await ds.EnsureCommitMarkerTableAsync();
-        await Node1.ExecuteAsync("CREATE TABLE ids(id int PRIMARY KEY)");
-        await Node2.WaitForReplayAsync(Node1, TimeSpan.FromSeconds(10));
+        await CreateIdsTableAsync(ds);
         await using var writers = Writers.Start(ds, count: 4);
         await writers.WaitForAcknowledgedAsync(20);
 
@@ -99,10 +96,7 @@ public sealed class FrozenPrimaryTests : WriteTestBase
     {
         var ds = DataSource();
         await WaitForDiscoveryAsync(ds);
-        await ds.EnsureCommitMarkerTableAsync();
-        await Node1.ExecuteAsync("CREATE TABLE ids(id int PRIMARY KEY)");
-        await Node2.WaitForReplayAsync(Node1, TimeSpan.FromSeconds(10));
-        await Node3.WaitForReplayAsync(Node1, TimeSpan.FromSeconds(10));
+        await CreateIdsTableAsync(ds);
         // node2 stops streaming from node1 (a paused standby would not act on the change), so the COMMIT below never
         // reaches it; node3 is the standby node1's COMMITs wait for.
         await Node2.ExecuteAsync("ALTER SYSTEM SET primary_conninfo = ''");

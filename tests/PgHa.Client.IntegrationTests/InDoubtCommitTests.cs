@@ -62,8 +62,7 @@ public sealed class InDoubtCommitTests : WriteTestBase
         await Task.Delay(300);
         Assert.False(write.Task.IsCompleted, "reported committed before the commit was on a standby");
 
-        await Node2.ResumeReplayAsync();
-        await Node3.ResumeReplayAsync();
+        await ReleaseHeldCommitsAsync();
 
         await write.Task.WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Equal(1, write.Runs);

@@ -16,11 +16,24 @@ public abstract class WriteTestBase : ClusterTestBase
     /// </summary>
     protected async Task HoldCommitsAsync(PgHaDataSource ds)
     {
+        await CreateIdsTableAsync(ds);
+        await HeldCommits.HoldAsync(Node1, [Node2, Node3], ds);
+    }
+
+    /// <summary>Creates the commit-marker table and <c>ids</c> on node1 and waits until both replicas have them.</summary>
+    protected async Task CreateIdsTableAsync(PgHaDataSource ds)
+    {
         await ds.EnsureCommitMarkerTableAsync();
         await Node1.ExecuteAsync("CREATE TABLE ids(id int PRIMARY KEY)");
         await Node2.WaitForReplayAsync(Node1, TimeSpan.FromSeconds(10));
         await Node3.WaitForReplayAsync(Node1, TimeSpan.FromSeconds(10));
-        await HeldCommits.HoldAsync(Node1, [Node2, Node3], ds);
+    }
+
+    /// <summary>Lets held COMMITs finish: replay resumes on both replicas.</summary>
+    protected async Task ReleaseHeldCommitsAsync()
+    {
+        await Node2.ResumeReplayAsync();
+        await Node3.ResumeReplayAsync();
     }
 
     protected Task WaitForCommitWaitingOnReplicationAsync(Task? write = null) => HeldCommits.WaitForCommitWaitingOnReplicationAsync(Node1, write);
@@ -48,18 +61,6 @@ public abstract class WriteTestBase : ClusterTestBase
 
     /// <summary>The process id of the backend whose COMMIT waits for replication on node1.</summary>
     protected async Task<int> HeldCommitterAsync() => await Node1.ExecuteScalarAsync<int>("SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep' LIMIT 1");
-
-    protected static async Task<int[]> ReadIdsAsync(PgNode node)
-    {
-        await using var connection = new NpgsqlConnection(node.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT id FROM ids ORDER BY id", connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var ids = new List<int>();
-        while (await reader.ReadAsync())
-            ids.Add(reader.GetInt32(0));
-        return [.. ids];
-    }
 
     protected static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int id, CancellationToken ct)
     {
