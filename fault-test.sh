@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The fault-injection suite: a real 3-node agent cluster, each node in its own network namespace, an application
 # writing and reading through PgHa while nodes are killed, frozen, cut off, switched over and etcd is paused; then
-# the checker (nothing acknowledged lost, nothing duplicated, no stale read, no two writable primaries).
+# the checker (nothing acknowledged lost, nothing duplicated, no outcome left unknown, no stale read, no two writable
+# primaries, no writer stalled past the cluster's own time to writable + 1 s).
 # Needs root (network namespaces). Prints the report and "N passed, N failed".
 # Usage: ./fault-test.sh [short|long]   short (the default, about 2 min) is what CI runs; long runs 20 min of random
 #        faults and writes benchmarks/results/fault-injection-long.md. PGHA_FAULT_SEED=<n> replays a run,

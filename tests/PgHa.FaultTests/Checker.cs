@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace PgHa.FaultTests;
 
-/// <summary>What the checker found; every list must be empty (and <see cref="Lost"/> may be non-empty only with asynchronous replication).</summary>
+/// <summary>
+/// What the checker found; every list must be empty, except that <see cref="Lost"/>, <see cref="TicksLost"/> and
+/// <see cref="OutcomeUnknown"/> may be non-empty with asynchronous replication, and <see cref="TwoWritableOnDifferentTimelines"/> is informational.
+/// </summary>
 internal sealed record CheckResult(
     IReadOnlyList<long> Lost,
     IReadOnlyList<long> Duplicated,
@@ -15,7 +18,10 @@ internal sealed record CheckResult(
     TimeSpan WorstStaleness,
     int UnknownApplied,
     int UnknownNotApplied,
-    int TicksLost);
+    IReadOnlyList<string> OutcomeUnknown,
+    IReadOnlyList<long> TicksLost,
+    IReadOnlyList<string> Stalls,
+    IReadOnlyList<FaultFigures> Faults);
 
 /// <summary>
 /// Compares what the clients were told with what the final primary holds, after the cluster has healed.
@@ -27,6 +33,13 @@ internal sealed record CheckResult(
 /// read is the oldest one missed.</item>
 /// <item><b>read-your-writes violation</b>: a session's read did not see the session's own acknowledged write (unless
 /// that write was lost: then nobody sees it, and it is counted as lost).</item>
+/// <item><b>outcome unknown</b>: a write or tick the client could not say was committed or not. With synchronous
+/// replication it can always say: a COMMIT cut off in flight left its commit marker on the standby that takes over,
+/// or left nothing there, and the lookup fences it.</item>
+/// <item><b>tick lost</b>: an acknowledged heartbeat tick missing, like a lost write.</item>
+/// <item><b>stall</b>: a writer that waited for an acknowledgement longer than the cluster took to acknowledge writes
+/// again after a fault, plus <see cref="FaultFigures.StallAllowance"/>: any wait open at some moment of the fault's window
+/// (the one open when the fault struck included), against that fault's <see cref="FaultFigures.StallLimit"/>.</item>
 /// <item><b>two writable on one timeline</b>: two nodes each answered "writable" on the same timeline over
 /// overlapping stretches of time. Overlaps on different timelines are reported but not failures: the client fences the
 /// older timeline, and the write checks above catch any write it took.</item>
@@ -34,7 +47,7 @@ internal sealed record CheckResult(
 /// </summary>
 internal static class Checker
 {
-    public static CheckResult Check(History history, IReadOnlyDictionary<long, int> stored, IReadOnlySet<long> storedTicks, TimeSpan staleBound)
+    public static CheckResult Check(History history, IReadOnlyDictionary<long, int> stored, IReadOnlySet<long> storedTicks, TimeSpan staleBound, IReadOnlyList<InjectedFault> faults)
     {
         var writes = history.Writes.ToList();
         var attempted = writes.Select(w => w.Id).ToHashSet();
@@ -42,6 +55,7 @@ internal static class Checker
         var unknown = writes.Where(w => w.Outcome == Outcome.Unknown).Select(w => w.Id).ToList();
         var (stale, worst) = StaleReads(history, storedTicks, staleBound);
         var (sameTimeline, otherTimeline) = WritableOverlaps(history.Writable.ToList());
+        var figures = FaultFigures.Measure(history, faults);
         return new CheckResult(
             Lost: acknowledged.Where(id => !stored.ContainsKey(id)).Order().ToList(),
             Duplicated: stored.Where(kv => kv.Value > 1).Select(kv => kv.Key).Order().ToList(),
@@ -55,8 +69,34 @@ internal static class Checker
             WorstStaleness: worst,
             UnknownApplied: unknown.Count(stored.ContainsKey),
             UnknownNotApplied: unknown.Count(id => !stored.ContainsKey(id)),
-            TicksLost: history.Ticks.Count(t => t.Outcome == Outcome.Ok && !storedTicks.Contains(t.N)));
+            OutcomeUnknown: [
+                .. writes.Where(w => w.Outcome == Outcome.Unknown).Select(w =>
+                    $"write {w.Id} of writer {w.Writer}, {(stored.ContainsKey(w.Id) ? "applied" : "not applied")}, {When(w.Started, w.Ended, faults)}: {Shorten(w.Error)}"),
+                .. history.Ticks.Where(t => t.Outcome == Outcome.Unknown).Select(t =>
+                    $"tick {t.N}, {(storedTicks.Contains(t.N) ? "applied" : "not applied")}, {When(t.Started, t.Ended, faults)}"),
+            ],
+            TicksLost: history.Ticks.Where(t => t.Outcome == Outcome.Ok && !storedTicks.Contains(t.N)).Select(t => t.N).Order().ToList(),
+            Stalls: Stalls(figures),
+            Faults: figures);
     }
+
+    /// <summary>How long an operation took, and through which fault.</summary>
+    private static string When(long started, long ended, IReadOnlyList<InjectedFault> faults)
+    {
+        var took = Stopwatch.GetElapsedTime(started, ended);
+        return faults.FirstOrDefault(f => f.Window.Overlaps(new Stretch(started, ended))) is { } fault
+            ? $"took {took.TotalSeconds:0.00} s, ended {Stopwatch.GetElapsedTime(fault.Window.From, ended).TotalSeconds:0.00} s into {fault.Kind} at {fault.At.TotalSeconds:0.0} s"
+            : $"took {took.TotalSeconds:0.00} s, outside every fault";
+    }
+
+    private static string Shorten(string? error) => error is null ? "?" : error.Length > 300 ? error[..300] + "…" : error;
+
+    private static List<string> Stalls(IEnumerable<FaultFigures> figures) =>
+        figures.SelectMany(f => f.Waits
+                .Where(w => w.Wait.Length > f.StallLimit)
+                .Select(w => $"{w.Writer} waited {w.Wait.Length.TotalSeconds:0.00} s through {f.Fault.Kind} at {f.Fault.At.TotalSeconds:0.0} s " +
+                    $"(cluster writable again after {f.TimeToWritable.TotalSeconds:0.00} s, limit {f.StallLimit.TotalSeconds:0.00} s)"))
+            .ToList();
 
     private static (List<string> Stale, TimeSpan Worst) StaleReads(History history, IReadOnlySet<long> storedTicks, TimeSpan bound)
     {
@@ -69,9 +109,9 @@ internal static class Checker
             var index = Array.BinarySearch(numbers, read.MaxTick + 1);
             if (index < 0)
                 index = ~index;
-            if (index >= kept.Count || kept[index].AckedAt >= read.ReadAt)
+            if (index >= kept.Count || kept[index].Ended >= read.ReadAt)
                 continue; // it missed nothing that was acknowledged before it asked
-            var staleness = Stopwatch.GetElapsedTime(kept[index].AckedAt, read.ReadAt);
+            var staleness = Stopwatch.GetElapsedTime(kept[index].Ended, read.ReadAt);
             if (staleness > worst)
                 worst = staleness;
             if (staleness > bound)

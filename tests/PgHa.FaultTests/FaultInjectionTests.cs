@@ -18,16 +18,17 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     public async Task Under_random_faults_no_acknowledged_write_is_lost_or_duplicated_and_no_read_breaks_its_bound()
     {
         var profile = FaultProfile.FromEnvironment();
-        output.WriteLine($"profile {profile.Name}, seed {profile.Seed}, {(profile.Synchronous ? "sync" : "async")} replication");
+        output.WriteLine($"profile {profile.Name}, seed {profile.Seed}, {(profile.Synchronous ? "sync" : "async")} replication, client RetryBudget {profile.RetryBudget.TotalSeconds:0} s");
         await using var cluster = await FaultCluster.StartAsync(profile.Synchronous);
         await cluster.WaitForHealthyAsync(TimeSpan.FromSeconds(120), CancellationToken.None);
 
         var builder = new PgHaDataSourceBuilder(cluster.ConnectionString);
         builder.Options.MaxReplicaLag = FaultProfile.MaxReplicaLag;
+        builder.Options.RetryBudget = profile.RetryBudget;
         await using var dataSource = builder.Build();
         await dataSource.ExecuteWriteAsync(async (c, tx, ct) =>
         {
-            await using var create = new NpgsqlCommand(Workload.Schema, c, tx);
+            await using var create = new NpgsqlCommand(Workload.Schema + CommitProbe.Schema, c, tx);
             await create.ExecuteNonQueryAsync(ct);
         });
 
@@ -35,6 +36,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         var started = Stopwatch.GetTimestamp();
         IReadOnlyList<InjectedFault> faults;
         await using (WritableMonitor.Start(cluster.Nodes, history))
+        await using (CommitProbe.Start(cluster.Nodes, history))
         {
             var workload = Workload.Start(dataSource, history, profile);
             try
@@ -49,7 +51,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         }
 
         var (items, ticks) = await ReadFinalStateAsync(dataSource);
-        var result = Checker.Check(history, items, ticks, FaultReport.StaleBound);
+        var result = Checker.Check(history, items, ticks, FaultReport.StaleBound, faults);
         var report = FaultReport.Write(profile, started, faults, history, result);
         output.WriteLine(report);
         var path = profile.ReportPath ?? Path.Combine(AppContext.BaseDirectory, "fault-report.md");
@@ -61,6 +63,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         Assert.True(history.Writes.Count(w => w.Outcome == Outcome.Ok) >= 200, "too few acknowledged writes to judge");
         Assert.True(history.Reads.Count >= 200, "too few replica reads to judge");
         Assert.True(history.ReadYourWrites.Count >= 100, "too few read-your-writes reads to judge");
+        Assert.True(history.Commits.Count >= 200, "too few probe commits to time the cluster's recoveries");
         Assert.True(FaultReport.Passed(profile, result), report + "\n" + cluster.Logs());
     }
 

@@ -24,8 +24,12 @@ internal enum FaultKind
     PauseEtcd,
 }
 
-/// <summary>One fault as it was injected: when (since the workload started), on which node, held how long, and how long until the cluster was healthy again, and with which leader.</summary>
-internal sealed record InjectedFault(FaultKind Kind, string Target, bool OnLeader, TimeSpan At, TimeSpan Held, TimeSpan Recovery, string LeaderAfter, string Note);
+/// <summary>
+/// One fault as it was injected: when (since the workload started), on which node, held how long, how long after
+/// healing the cluster was healthy again, and with which leader. Its <paramref name="Window"/> runs from its start to
+/// the cluster healthy again.
+/// </summary>
+internal sealed record InjectedFault(FaultKind Kind, string Target, bool OnLeader, TimeSpan At, TimeSpan Held, TimeSpan Recovery, string LeaderAfter, string Note, Stretch Window);
 
 /// <summary>
 /// Injects faults from a seeded random sequence: before each, waits for a healthy cluster and a little quiet
@@ -51,17 +55,17 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
             var target = kind is FaultKind.Switchover or FaultKind.PauseEtcd || profile.EveryKindOnce || _random.NextDouble() < 0.75
                 ? leader
                 : cluster.Nodes.Where(n => n != leader).ElementAt(_random.Next(cluster.Nodes.Count - 1));
-            // The short profile holds past the 4 s lease, so every fault on the leader forces a failover; the long
-            // one also holds shorter, where the leader should ride the fault out.
-            var hold = TimeSpan.FromMilliseconds(profile.EveryKindOnce ? _random.Next(5000, 9000) : _random.Next(1000, 10000));
-            var at = Stopwatch.GetElapsedTime(workloadStarted);
+            var hold = profile.Hold(kind, _random);
+            var start = Stopwatch.GetTimestamp();
+            var at = Stopwatch.GetElapsedTime(workloadStarted, start);
             log($"{at.TotalSeconds,7:0.0} s  {kind} on {target.Name}{(target == leader ? " (leader)" : "")}");
             var (held, note) = await InjectAsync(kind, target, leader, hold, ct);
             var healed = Stopwatch.GetTimestamp();
             var now = await cluster.WaitForHealthyAsync(HealthyTimeout, ct);
-            var recovery = Stopwatch.GetElapsedTime(healed);
+            var healthyAgain = Stopwatch.GetTimestamp();
+            var recovery = Stopwatch.GetElapsedTime(healed, healthyAgain);
             log($"          healthy again after {recovery.TotalSeconds:0.0} s, leader {now.Name}{(note.Length > 0 ? "; " + note : "")}");
-            done.Add(new InjectedFault(kind, target.Name, target == leader, at, held, recovery, now.Name, note));
+            done.Add(new InjectedFault(kind, target.Name, target == leader, at, held, recovery, now.Name, note, new Stretch(start, healthyAgain)));
         }
 
         return done;

@@ -19,8 +19,8 @@ internal enum Outcome
 /// <summary>One <c>ExecuteWriteAsync</c> that inserted <paramref name="Id"/>.</summary>
 internal sealed record WriteOp(long Id, int Writer, long Started, long Ended, Outcome Outcome, string? Error);
 
-/// <summary>One heartbeat tick, acknowledged at <paramref name="AckedAt"/> (a <see cref="Stopwatch"/> timestamp).</summary>
-internal sealed record TickOp(long N, long AckedAt, Outcome Outcome);
+/// <summary>One heartbeat tick (an <c>ExecuteWriteAsync</c> too), acknowledged at <paramref name="Ended"/> if <paramref name="Outcome"/> is <see cref="Outcome.Ok"/> (<see cref="Stopwatch"/> timestamps).</summary>
+internal sealed record TickOp(long N, long Started, long Ended, Outcome Outcome);
 
 /// <summary>A lag-bounded replica read that saw ticks up to <paramref name="MaxTick"/>; <paramref name="ReadAt"/> is when its query was sent.</summary>
 internal sealed record ReadOp(long ReadAt, long MaxTick, string Node);
@@ -30,6 +30,9 @@ internal sealed record ReadYourWriteOp(long Id, bool Seen, string Node);
 
 /// <summary>One answer of a node to "do you accept writes?", over its Unix socket (so a cut-off node answers too).</summary>
 internal sealed record WritableSample(string Node, long Asked, long Answered, bool Writable, string? Timeline);
+
+/// <summary>A one-row write that <paramref name="Node"/> committed and acknowledged, asked by <see cref="CommitProbe"/> with plain Npgsql.</summary>
+internal sealed record CommitSample(string Node, long Asked, long Acknowledged);
 
 /// <summary>Everything the workload and the monitor saw, appended from many tasks.</summary>
 internal sealed class History
@@ -43,6 +46,8 @@ internal sealed class History
     public ConcurrentQueue<ReadYourWriteOp> ReadYourWrites { get; } = new();
 
     public ConcurrentQueue<WritableSample> Writable { get; } = new();
+
+    public ConcurrentQueue<CommitSample> Commits { get; } = new();
 
     /// <summary>Reads that failed (they prove nothing either way), by exception type.</summary>
     public ConcurrentDictionary<string, int> ReadErrors { get; } = new();

@@ -92,12 +92,13 @@ internal sealed class Workload
         while (!_stopping)
         {
             var tick = ++n;
+            var started = History.Now;
             var outcome = await AttemptAsync(() => _dataSource.ExecuteWriteAsync(async (c, tx, ct) =>
             {
                 await using var insert = new NpgsqlCommand("INSERT INTO fault_ticks(n) VALUES ($1)", c, tx) { Parameters = { new() { Value = tick } } };
                 await insert.ExecuteNonQueryAsync(ct);
             }));
-            _history.Ticks.Enqueue(new TickOp(tick, History.Now, outcome.Outcome));
+            _history.Ticks.Enqueue(new TickOp(tick, started, History.Now, outcome.Outcome));
             await Task.Delay(outcome.Outcome == Outcome.Ok ? TickInterval : PauseAfterError);
         }
     }
@@ -134,7 +135,7 @@ internal sealed class Workload
         }
         catch (PgHaCommitOutcomeUnknownException ex)
         {
-            return (Outcome.Unknown, ex.Reason.ToString());
+            return (Outcome.Unknown, $"{ex.Reason}: {ex.Message}");
         }
         catch (Exception ex) when (ex is NpgsqlException or PgHaException or TimeoutException or IOException or InvalidOperationException)
         {
