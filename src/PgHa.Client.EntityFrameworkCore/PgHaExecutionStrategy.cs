@@ -64,7 +64,11 @@ public sealed class PgHaExecutionStrategy : ExecutionStrategy
         var failure = CallOnWrappedException(lastException, static e => e);
         RetryDecision.NoteFailure(failure, State, Context);
         var options = State.DataSource.Options;
-        if (RemainingBudget <= TimeSpan.Zero)
+        // A conflict runs again at once without waiting for the cluster: bounded by the operation's whole time instead.
+        var spent = RetryDecision.ReasonFor(failure) == Resilience.RetryReason.Conflict
+            ? TimeProvider.System.GetElapsedTime(_started) >= options.RetryBudget
+            : RemainingBudget <= TimeSpan.Zero;
+        if (spent)
             throw new RetryLimitExceededException(GaveUpMessage(options), lastException);
         State.DataSource.Metrics.Retried(RetryDecision.ReasonFor(failure));
         return TimeSpan.Zero;

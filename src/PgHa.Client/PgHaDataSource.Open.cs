@@ -78,7 +78,7 @@ public sealed partial class PgHaDataSource
     /// <summary>
     /// Routes on the current snapshot and opens there; when nothing fits, waits for the watchdog to publish a
     /// snapshot in which something does. A node that fails to open is reported (the watchdog re-probes it at once)
-    /// and tried again only on a newer snapshot. A new physical connection gives up the moment its node is declared
+    /// and routed to again only on a snapshot that accounts for the failure. A new physical connection gives up the moment its node is declared
     /// lost, and a pooled one the server has already closed is discarded, not handed out. With <paramref name="async"/>
     /// false it completes synchronously.
     /// </summary>
@@ -86,7 +86,7 @@ public sealed partial class PgHaDataSource
     {
         var waitStarted = 0L;
         var waiting = default(TopologyMonitor.PrimaryWaiter);
-        var triedVersion = -1L;
+        var openFailure = NodeFailureMark.None;
         Exception? lastFailure = null;
         try
         {
@@ -95,7 +95,7 @@ public sealed partial class PgHaDataSource
                 cancellationToken.ThrowIfCancellationRequested();
                 var topology = _monitor.Current;
                 var outcome = NodeSelector.Select(topology, request, _outstanding, NextTicket(), out var index);
-                if (outcome == RouteOutcome.Selected && topology.Version != triedVersion)
+                if (outcome == RouteOutcome.Selected && (index != openFailure.Index || openFailure.IsAccountedFor(topology)))
                 {
                     var node = _nodes[index];
                     // Read before looking at the node again: a loss published after this look cancels it.
@@ -116,8 +116,7 @@ public sealed partial class PgHaDataSource
                     catch (Exception ex) when (IsNodeFailure(ex) && !cancellationToken.IsCancellationRequested)
                     {
                         connection.Dispose();
-                        _monitor.ReportFailure(index, ex);
-                        (lastFailure, triedVersion) = (ex, topology.Version);
+                        (lastFailure, openFailure) = (ex, ReportNodeFailure(node.EndPoint, ex));
                         continue;
                     }
                     catch

@@ -70,7 +70,8 @@ public sealed class PgHaOptions
     /// <value>Default: 30 s.</value>
     public TimeSpan RetryBudget { get; set; } = PgHaDefaults.RetryBudget;
 
-    /// <summary>Whether units of work are run again after a serialization failure (40001) or a deadlock (40P01).</summary>
+    /// <summary>Whether units of work are run again after a serialization failure (40001) or a deadlock (40P01). Such
+    /// retries run at once and wait for nothing, so they stop once the unit has run for <see cref="RetryBudget"/> in all.</summary>
     /// <value>Default: <see langword="true"/>.</value>
     public bool RetryOnConflict { get; set; } = PgHaDefaults.RetryOnConflict;
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
 using PgHa.Client.Topology;
@@ -65,5 +66,17 @@ internal static class ClusterHelpers
     {
         await using var connection = await ds.OpenConnectionAsync(role);
         return await ServerPortAsync(connection);
+    }
+
+    /// <summary>Collects, from now on, every published change after which there is no writable primary.</summary>
+    public static ConcurrentQueue<TopologyChangedEventArgs> CountSnapshotsWithoutPrimary(PgHaDataSource ds)
+    {
+        var seen = new ConcurrentQueue<TopologyChangedEventArgs>();
+        ds.TopologyChanged += (_, e) =>
+        {
+            if (e.Current.Primary is null)
+                seen.Enqueue(e);
+        };
+        return seen;
     }
 }

@@ -174,6 +174,26 @@ public sealed class UnitOfWorkTests : WriteTestBase
     }
 
     [Fact]
+    public async Task A_unit_that_always_conflicts_gives_up_once_it_has_run_for_the_budget()
+    {
+        var ds = DataSource(o => o.RetryBudget = TimeSpan.FromMilliseconds(500));
+        await WaitForDiscoveryAsync(ds);
+        var runs = 0;
+
+        // Conflicts are run again at once, waiting for nothing, so the budget of waits alone would never end them.
+        var error = await Assert.ThrowsAsync<PgHaException>(() => ds.ExecuteWriteAsync(async (c, t, ct) =>
+        {
+            Interlocked.Increment(ref runs);
+            await using var conflict = new NpgsqlCommand("DO $$ BEGIN RAISE SQLSTATE '40001'; END $$", c, t);
+            await conflict.ExecuteNonQueryAsync(ct);
+        }).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.True(runs > 1, $"{runs} run(s)");
+        Assert.StartsWith("Gave up after", error.Message, StringComparison.Ordinal);
+        Assert.Equal(PostgresErrorCodes.SerializationFailure, Assert.IsType<PostgresException>(error.InnerException).SqlState);
+    }
+
+    [Fact]
     public async Task A_unit_that_sends_nothing_or_only_reads_commits_without_a_marker()
     {
         var ds = DataSource();

@@ -89,7 +89,13 @@ internal sealed partial class UnitOfWorkRunner
         if (exception is null || context.CancellationToken.IsCancellationRequested)
             return false;
         var state = context.Properties.GetValue(StateKey, null!);
-        return state.Remaining > TimeSpan.Zero && IsRetryable(exception, state);
+        if (!IsRetryable(exception, state))
+            return false;
+        // A conflict is run again at once, without waiting for the cluster, so it would never spend the budget: a unit
+        // that keeps conflicting is bounded by its whole time instead.
+        return exception is not PgHaException && FailureClassifier.Classify(exception).Retry == RetryKind.Transient
+            ? state.Elapsed < state.Budget
+            : state.Remaining > TimeSpan.Zero;
     }
 
     /// <summary>The budget ran out on an error we would have retried, or the wait for a node ran out after earlier
