@@ -11,6 +11,7 @@ namespace PgHa.Client.Integrations.Tests.Partition;
 /// it, in a real agent cluster in synchronous mode: three pgha-agent processes on etcd, each node in a network
 /// namespace of its own. The link stays cut until the work under test has finished, or a minute has passed.
 /// </summary>
+[Collection(BesideTheOthers.Name)]
 public sealed class PartitionedPrimaryTests : IAsyncLifetime
 {
     private NamespacedAgentCluster _cluster = null!;
