@@ -16,8 +16,15 @@ public sealed partial class PgHaDataSource
     /// <summary>
     /// Opens a connection on a node of the given role. The choice is made from the current snapshot without any
     /// network call; if no node fits (no primary during a failover, first discovery still running) it waits for
-    /// the watchdog, up to <see cref="PgHaOptions.NodeWaitTimeout"/>.
+    /// the watchdog, up to <see cref="PgHaOptions.NodeWaitTimeout"/>. A pooled connection the server has already
+    /// closed is never handed out.
     /// </summary>
+    /// <remarks>
+    /// While the connection is open, PgHa owns one thing about it: if the watchdog declares its node lost (down,
+    /// fenced, superseded by another primary), PgHa shuts its socket down, so a command in flight there fails at once
+    /// with Npgsql's usual connection-lost error instead of waiting out its command timeout, and the next one fails
+    /// the same way. Dispose it and open another.
+    /// </remarks>
     /// <exception cref="PgHaException">No node fit within the wait; the message names each node's state.</exception>
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(TargetRole role, CancellationToken cancellationToken = default)
     {

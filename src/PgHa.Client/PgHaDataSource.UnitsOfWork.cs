@@ -6,12 +6,15 @@ namespace PgHa.Client;
 public sealed partial class PgHaDataSource
 {
     /// <summary>
-    /// Runs <paramref name="work"/> in a transaction on the primary and commits it. If the primary fails or is
-    /// demoted before COMMIT is sent, the whole unit runs again on the new primary once the watchdog has found it,
-    /// within <see cref="PgHaOptions.RetryBudget"/>; serialization failures and deadlocks run again at once
-    /// (<see cref="PgHaOptions.RetryOnConflict"/>). Other errors surface unchanged at once.
+    /// Runs <paramref name="work"/> in a transaction on the primary and commits it. If the primary fails, is demoted,
+    /// or stops answering (the watchdog then releases the unit's connection) before COMMIT is sent, the whole unit runs
+    /// again on the new primary once the watchdog has found it, within <see cref="PgHaOptions.RetryBudget"/>;
+    /// serialization failures and deadlocks run again at once (<see cref="PgHaOptions.RetryOnConflict"/>). A COMMIT
+    /// cut off in flight, or answered by a node no longer the writable primary, is looked up through its marker. Other
+    /// errors surface unchanged at once.
     /// </summary>
-    /// <exception cref="PgHaCommitOutcomeUnknownException">The connection failed while COMMIT was in flight and the unit is not marked idempotent.</exception>
+    /// <exception cref="PgHaCommitOutcomeUnknownException">COMMIT was cut off in flight, its outcome could not be looked up within the budget, and the unit is not marked idempotent.</exception>
+    /// <exception cref="PgHaCommitNotReplicatedException">COMMIT took effect on the primary but its wait for synchronous standbys was cancelled on the server.</exception>
     /// <exception cref="PgHaException">The retry budget ran out; the message lists every attempt and each node's state.</exception>
     public Task<T> ExecuteWriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
         => ExecuteWriteAsync(work, options: null, cancellationToken);
@@ -63,13 +66,15 @@ public sealed partial class PgHaDataSource
     /// <summary>
     /// Commits a transaction opened on one of this data source's primary connections by code that manages its own
     /// transactions (an ORM, an execution strategy), the way units of work commit: a commit marker goes with the
-    /// COMMIT, and if the connection fails while COMMIT is in flight the marker is looked up on the new primary
-    /// (within <see cref="PgHaOptions.RetryBudget"/>), so the answer is definite instead of a guess.
+    /// COMMIT, and if the connection fails while COMMIT is in flight (or its node is declared lost, or the answer comes
+    /// from a node no longer the writable primary) the marker is looked up on the primary of now (within
+    /// <see cref="PgHaOptions.RetryBudget"/>), so the answer is definite instead of a guess.
     /// </summary>
     /// <returns>A consistency token past the commit, for read-your-writes (<see cref="PgHaConsistencyToken.None"/>
     /// unless <paramref name="withConsistencyToken"/>, which costs nothing extra: it rides in the COMMIT's round trip).</returns>
     /// <exception cref="PgHaCommitNotAppliedException">The COMMIT was cut off and did not take effect: run the transaction again.</exception>
     /// <exception cref="PgHaCommitOutcomeUnknownException">The COMMIT was cut off and the outcome could not be found out.</exception>
+    /// <exception cref="PgHaCommitNotReplicatedException">The COMMIT took effect on the primary but its wait for synchronous standbys was cancelled on the server.</exception>
     /// <exception cref="NpgsqlException">The connection failed before COMMIT was sent: nothing was committed.</exception>
     public async Task<PgHaConsistencyToken> CommitAsync(NpgsqlTransaction transaction, bool withConsistencyToken = false, CancellationToken cancellationToken = default)
     {
