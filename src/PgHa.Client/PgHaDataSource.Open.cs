@@ -112,7 +112,7 @@ public sealed partial class PgHaDataSource
                     var connection = node.CreateConnection();
                     try
                     {
-                        if (await OpenOnNodeAsync(connection, loss, async, cancellationToken).ConfigureAwait(false))
+                        if (await NodeConnectionOpener.OpenAsync(connection, loss, async, cancellationToken).ConfigureAwait(false))
                         {
                             _metrics.Routed(request.Role, topology.NodeSpan[index].Role, failed: false);
                             return connection;
@@ -157,162 +157,11 @@ public sealed partial class PgHaDataSource
         }
     }
 
-    /// <summary>
-    /// Opens <paramref name="connection"/>; <see langword="false"/> (and the connection disposed) when it must not be
-    /// handed out: the server already closed it while it sat in the pool, or its node was declared lost while it opened.
-    /// A pooled open completes at once; a new physical one races the node's loss, since a frozen node accepts the TCP
-    /// connection and then never answers the startup.
-    /// </summary>
-    private static async ValueTask<bool> OpenOnNodeAsync(NpgsqlConnection connection, CancellationTokenSource loss, bool async, CancellationToken cancellationToken)
-    {
-        if (!async)
-        {
-            connection.Open();
-        }
-        else
-        {
-            var open = connection.OpenAsync(cancellationToken);
-            if (!open.IsCompleted)
-            {
-                try
-                {
-                    await open.WaitAsync(loss.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (loss.IsCancellationRequested && !open.IsCompleted)
-                {
-                    _ = DisposeWhenDoneAsync(open, connection);
-                    return false;
-                }
-            }
-            else
-            {
-                await open.ConfigureAwait(false);
-            }
-        }
-
-        if (loss.IsCancellationRequested || (NpgsqlSockets.HasInput(connection) && !await IsStillOpenAsync(connection, async).ConfigureAwait(false)))
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            return false;
-        }
-
-        return true;
-    }
-
-    /// <summary>An idle connection with input waiting: read it. A notification leaves it usable; an EOF or a FATAL
-    /// error (57P05 idle-session timeout, 57P01 terminated) breaks it, and it is dropped from the pool.</summary>
-    private static async ValueTask<bool> IsStillOpenAsync(NpgsqlConnection connection, bool async)
-    {
-        try
-        {
-            if (async)
-                await connection.WaitAsync(1).ConfigureAwait(false);
-            else
-                connection.Wait(1);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
-        {
-            return false;
-        }
-
-        return connection.State == System.Data.ConnectionState.Open;
-    }
-
-    private static async Task DisposeWhenDoneAsync(Task open, NpgsqlConnection connection)
-    {
-        try
-        {
-            await open.ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // The open was given up on when its node was declared lost; how it ends changes nothing.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-
-        await connection.DisposeAsync().ConfigureAwait(false);
-    }
-
     /// <summary>For units of work: an open that waits at most what is left of their retry budget.</summary>
     internal ValueTask<NpgsqlConnection> OpenForUnitAsync(TargetRole role, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         return OpenRoutedAsync(_requests[(int)role], maxWait, async: true, cancellationToken);
-    }
-
-    /// <summary>The node's latest description, if it is one of ours.</summary>
-    internal Topology.NodeDescription? Describe(Topology.NodeEndPoint node)
-        => IndexOf(node) is var index and >= 0 ? _monitor.Current.NodeSpan[index] : null;
-
-    /// <summary>Whether the latest snapshot shows <paramref name="node"/> as the writable primary.</summary>
-    internal bool IsWritablePrimary(Topology.NodeEndPoint node)
-        => _monitor.Current.PrimaryIndex is var primary and >= 0 && primary == IndexOf(node);
-
-    /// <summary>The node's current loss generation (see <see cref="ClusterNode.Loss"/>), if it is one of ours.</summary>
-    internal CancellationTokenSource? LossOf(Topology.NodeEndPoint node)
-        => IndexOf(node) is var index and >= 0 ? _nodes[index].Loss : null;
-
-    /// <summary>
-    /// After a COMMIT answered by <paramref name="node"/>: whether its answer may be trusted, that is whether the
-    /// topology still shows the node as the primary (an unfenced primary that answers probes, with no other primary).
-    /// While the topology is undecided (the node suspect after one slow probe, say) it waits for the watchdog to
-    /// decide, within the unit's budget.
-    /// </summary>
-    internal async ValueTask<bool> StaysWritablePrimaryAsync(Topology.NodeEndPoint node, UnitState state, CancellationToken cancellationToken)
-    {
-        var index = IndexOf(node);
-        while (true)
-        {
-            var topology = _monitor.Current;
-            if (index < 0 || topology.PrimaryIndex == index)
-                return true;
-            var described = topology.NodeSpan[index];
-            if (topology.PrimaryIndex >= 0 || described.IsLost || described.Role == NodeRole.Replica)
-                return false;
-            if (described is { Role: NodeRole.Primary, Health: NodeHealth.Up })
-                return true; // a primary turned read-only: still the same history
-            if (state.Remaining <= TimeSpan.Zero)
-                return false;
-            state.BeginWait();
-            try
-            {
-                await _monitor.WaitForChangeAsync(topology.Version, state.Remaining, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                state.EndWait();
-            }
-        }
-    }
-
-    /// <summary>
-    /// A request failed on this node: the watchdog re-probes it now (the failure is evidence, not a verdict). The
-    /// mark returned tells a retry which snapshot accounts for the failure (<see cref="WaitUntilAccountedForAsync"/>).
-    /// </summary>
-    internal NodeFailureMark ReportNodeFailure(Topology.NodeEndPoint node, Exception exception)
-    {
-        var index = IndexOf(node);
-        if (index < 0)
-            return NodeFailureMark.None;
-        // Read before the probe is asked for: a probe that ends after this counts as one made since the failure.
-        var topology = _monitor.Current;
-        _monitor.ReportFailure(index, exception);
-        return new NodeFailureMark(index, topology.NodeSpan[index].ProbeCount, topology.PrimaryIndex);
-    }
-
-    /// <summary>Waits, at most <paramref name="maxWait"/>, for a snapshot that accounts for <paramref name="failure"/>.</summary>
-    internal Task WaitUntilAccountedForAsync(NodeFailureMark failure, TimeSpan maxWait, CancellationToken cancellationToken)
-        => failure.IsNone ? Task.CompletedTask : _monitor.WaitUntilAccountedForAsync(failure, maxWait, cancellationToken);
-
-    private int IndexOf(Topology.NodeEndPoint node)
-    {
-        for (var i = 0; i < _nodes.Length; i++)
-        {
-            if (_nodes[i].EndPoint.Port == node.Port && string.Equals(_nodes[i].EndPoint.Host, node.Host, StringComparison.OrdinalIgnoreCase))
-                return i;
-        }
-
-        return -1;
     }
 
     private PgHaException NoNodeFits(Topology.ClusterTopology topology, in RoutingRequest request, TimeSpan waited, Exception? lastFailure)
