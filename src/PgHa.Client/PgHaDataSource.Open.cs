@@ -112,7 +112,7 @@ public sealed partial class PgHaDataSource
                     var connection = node.CreateConnection();
                     try
                     {
-                        if (await NodeConnectionOpener.OpenAsync(connection, loss, async, cancellationToken).ConfigureAwait(false))
+                        if (await NodeConnectionOpener.OpenAsync(node, connection, loss, async, cancellationToken).ConfigureAwait(false))
                         {
                             _metrics.Routed(request.Role, topology.NodeSpan[index].Role, failed: false);
                             return connection;

@@ -94,7 +94,7 @@ public sealed class PgHaDataSourceBuilder
         var outstanding = new int[endPoints.Length];
         var nodes = new ClusterNode[endPoints.Length];
         for (var i = 0; i < endPoints.Length; i++)
-            nodes[i] = new ClusterNode(i, endPoints[i], BuildPool(endPoints[i], options), BuildMonitorSource(endPoints[i], options), outstanding);
+            nodes[i] = new ClusterNode(i, endPoints[i], BuildPool(endPoints[i], options), BuildMonitorSource(endPoints[i], options), outstanding, _timeProvider);
 
         return new PgHaDataSource(nodes, outstanding, options, defaultRole, PublicConnectionString(), _timeProvider, _loggerFactory, new Diagnostics.PgHaMetrics(_meterFactory, options.ClusterName));
     }

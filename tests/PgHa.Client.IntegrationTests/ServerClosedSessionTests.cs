@@ -13,7 +13,7 @@ namespace PgHa.Client.IntegrationTests;
 public sealed class ServerClosedSessionTests : WriteTestBase
 {
     [Fact]
-    public async Task A_pooled_connection_whose_backend_was_terminated_is_not_handed_out()
+    public async Task A_pooled_connection_whose_backend_was_terminated_while_it_sat_idle_is_not_handed_out()
     {
         var ds = DataSource();
         await WaitForDiscoveryAsync(ds);
@@ -23,6 +23,8 @@ public sealed class ServerClosedSessionTests : WriteTestBase
         await Node1.ExecuteAsync($"SELECT pg_terminate_backend({terminated})");
         await WaitUntilAsync(async () => await Node1.ExecuteScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE pid = {terminated}") == 0,
             TimeSpan.FromSeconds(10), "the backend is gone");
+        // Connections back in use sooner are handed out unchecked (NodeConnectionOpener.CheckIfIdleFor).
+        await Task.Delay(TimeSpan.FromSeconds(0.6));
 
         await using var next = await ds.OpenConnectionAsync();
 

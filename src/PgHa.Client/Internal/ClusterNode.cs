@@ -11,12 +11,11 @@ internal sealed class ClusterNode : IAsyncDisposable
 {
     private readonly int[] _outstanding;
     private readonly StateChangeEventHandler _trackOpen;
-    private readonly HashSet<NpgsqlConnection> _open = new(ReferenceEqualityComparer.Instance);
-    private readonly Lock _openGate = new();
     private CancellationTokenSource _loss = new();
 
-    public ClusterNode(int index, NodeEndPoint endPoint, NpgsqlDataSource pool, NpgsqlDataSource monitorSource, int[] outstanding)
+    public ClusterNode(int index, NodeEndPoint endPoint, NpgsqlDataSource pool, NpgsqlDataSource monitorSource, int[] outstanding, TimeProvider time)
     {
+        Connections = new OpenConnections(time);
         Index = index;
         EndPoint = endPoint;
         Pool = pool;
@@ -32,6 +31,9 @@ internal sealed class ClusterNode : IAsyncDisposable
     public NpgsqlDataSource Pool { get; }
 
     public NpgsqlDataSource MonitorSource { get; }
+
+    /// <summary>The application's connections open on this node now.</summary>
+    public OpenConnections Connections { get; }
 
     /// <summary>
     /// The current loss generation: cancelled when the node is next declared lost, then replaced by a fresh one. Read
@@ -66,11 +68,8 @@ internal sealed class ClusterNode : IAsyncDisposable
         var lost = Interlocked.Exchange(ref _loss, new CancellationTokenSource());
         // Callbacks run on the thread pool: the watchdog's own task never runs an opener's continuation.
         _ = lost.CancelAsync();
-        NpgsqlConnection[] open;
-        lock (_openGate)
-            open = [.. _open];
         var released = 0;
-        foreach (var connection in open)
+        foreach (var connection in Connections.Snapshot())
         {
             if (NpgsqlSockets.Shutdown(connection))
                 released++;
@@ -86,14 +85,12 @@ internal sealed class ClusterNode : IAsyncDisposable
         if (e.CurrentState == ConnectionState.Open)
         {
             Interlocked.Increment(ref _outstanding[Index]);
-            lock (_openGate)
-                _open.Add(connection);
+            Connections.Opened(connection);
         }
         else if (e.OriginalState == ConnectionState.Open)
         {
             Interlocked.Decrement(ref _outstanding[Index]);
-            lock (_openGate)
-                _open.Remove(connection);
+            Connections.Closed(connection);
         }
     }
 

@@ -6,12 +6,19 @@ namespace PgHa.Client.Internal;
 internal static class NodeConnectionOpener
 {
     /// <summary>
+    /// A pooled connection back in use within this is handed out unchecked: no server or NAT closes a session for
+    /// being idle that briefly, and the check is a system call each open would pay (HikariCP skips its check for
+    /// connections used within 500 ms, too).
+    /// </summary>
+    internal static readonly TimeSpan CheckIfIdleFor = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
     /// Opens <paramref name="connection"/>; <see langword="false"/> (and the connection disposed) when it must not be
     /// handed out: the server already closed it while it sat in the pool, or its node was declared lost while it opened.
     /// A pooled open completes at once; a new physical one races the node's loss, since a frozen node accepts the TCP
     /// connection and then never answers the startup.
     /// </summary>
-    public static async ValueTask<bool> OpenAsync(NpgsqlConnection connection, CancellationTokenSource loss, bool async, CancellationToken cancellationToken)
+    public static async ValueTask<bool> OpenAsync(ClusterNode node, NpgsqlConnection connection, CancellationTokenSource loss, bool async, CancellationToken cancellationToken)
     {
         if (!async)
         {
@@ -38,7 +45,7 @@ internal static class NodeConnectionOpener
             }
         }
 
-        if (loss.IsCancellationRequested || (NpgsqlSockets.HasInput(connection) && !await IsStillOpenAsync(connection, async).ConfigureAwait(false)))
+        if (loss.IsCancellationRequested || (WasIdle(node, connection) && NpgsqlSockets.HasInput(connection) && !await IsStillOpenAsync(connection, async).ConfigureAwait(false)))
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             return false;
@@ -46,6 +53,8 @@ internal static class NodeConnectionOpener
 
         return true;
     }
+
+    private static bool WasIdle(ClusterNode node, NpgsqlConnection connection) => node.Connections.IdleBefore(connection) >= CheckIfIdleFor;
 
     /// <summary>An idle connection with input waiting: read it. A notification leaves it usable; an EOF or a FATAL
     /// error (57P05 idle-session timeout, 57P01 terminated) breaks it, and it is dropped from the pool.</summary>

@@ -28,6 +28,9 @@ internal static class NpgsqlSockets
     public static Socket? Of(NpgsqlConnection connection)
         => Connector(connection) is { } connector ? SocketField(connector) : null;
 
+    /// <summary>The physical connection an open connection borrows from its pool, as an opaque key; <see langword="null"/> when it has none.</summary>
+    public static object? ConnectorOf(NpgsqlConnection connection) => Connector(connection);
+
     /// <summary>Ends every pending and future read and write on the connection's socket, without telling the server
     /// anything beyond the TCP close. Safe from any thread; does nothing when there is no socket any more.</summary>
     /// <returns>Whether a socket was shut down.</returns>
