@@ -92,8 +92,14 @@ public sealed class EtcdMember
         }
     }
 
-    /// <summary>SIGSTOP: the process stays, answers nothing, holds its sockets open.</summary>
-    public void Freeze() => SignalIfRunning(Signals.Stop);
+    /// <summary>SIGSTOP: the process stays, answers nothing, holds its sockets open. Returns once every thread has
+    /// stopped: kill(2) returns before a busy thread does, and could still answer a request sent right after.</summary>
+    public void Freeze()
+    {
+        SignalIfRunning(Signals.Stop);
+        if (_process is { HasExited: false } p)
+            SpinWait.SpinUntil(() => ProcessTree.AllThreadsStopped(p.Id), TimeSpan.FromSeconds(2));
+    }
 
     /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
     public void Thaw() => SignalIfRunning(Signals.Continue);

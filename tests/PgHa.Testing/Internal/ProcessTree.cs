@@ -8,12 +8,14 @@ internal static class ProcessTree
     /// <summary>A process's state letter, parent and start time (clock ticks since boot).</summary>
     public readonly record struct Stat(int Pid, char State, int ParentPid, ulong StartTime);
 
-    public static Stat? ReadStat(int pid)
+    public static Stat? ReadStat(int pid) => ReadStat(pid, thread: null);
+
+    private static Stat? ReadStat(int pid, int? thread)
     {
         string text;
         try
         {
-            text = File.ReadAllText($"/proc/{pid}/stat");
+            text = File.ReadAllText(thread is { } tid ? $"/proc/{pid}/task/{tid}/stat" : $"/proc/{pid}/stat");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -32,6 +34,21 @@ internal static class ProcessTree
             fields[0][0],
             int.Parse(fields[1], CultureInfo.InvariantCulture),
             ulong.Parse(fields[19], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Whether every thread of the process is stopped (state T) or gone.</summary>
+    public static bool AllThreadsStopped(int pid)
+    {
+        try
+        {
+            return Directory.EnumerateDirectories($"/proc/{pid}/task")
+                .All(task => int.TryParse(Path.GetFileName(task), CultureInfo.InvariantCulture, out var tid)
+                             && ReadStat(pid, tid) is not { State: not ('T' or 't' or 'Z' or 'X') });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true; // exited meanwhile
+        }
     }
 
     /// <summary>Whether the process exists and has not exited; a zombie waiting to be reaped counts as exited.</summary>
@@ -76,7 +93,7 @@ internal static class ProcessTree
             .ToList();
 
     private static IEnumerable<Stat> AllStats() =>
-        AllPids().Select(ReadStat).OfType<Stat>();
+        AllPids().Select(pid => ReadStat(pid)).OfType<Stat>();
 
     private static IEnumerable<int> AllPids()
     {

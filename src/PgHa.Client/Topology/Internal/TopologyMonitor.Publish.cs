@@ -72,7 +72,8 @@ internal sealed partial class TopologyMonitor
         foreach (var (index, reason) in release)
         {
             var released = _nodes[index].ReleaseInFlight();
-            LogReleased(_logger, _nodes[index].EndPoint.ToString(), reason, released);
+            if (released > 0)
+                LogReleased(_logger, _nodes[index].EndPoint.ToString(), reason, released);
         }
 
         if (wake)
