@@ -5,7 +5,7 @@ namespace PgHa.Agent.Configuration;
 /// Patroni: <c>LoopWait + 2 × RetryTimeout ≤ Ttl</c>, so a leader that cannot renew learns it before its lease can
 /// expire and another node can be promoted.
 /// </summary>
-internal sealed class AgentOptions
+internal sealed partial class AgentOptions
 {
     /// <summary>This member's name, unique in the cluster (<c>name</c>).</summary>
     public string Name { get; set; } = "";

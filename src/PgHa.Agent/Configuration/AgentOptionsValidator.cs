@@ -3,7 +3,7 @@ using System.Net;
 namespace PgHa.Agent.Configuration;
 
 /// <summary>Checks every setting at start and reports all problems in one message.</summary>
-internal static class AgentOptionsValidator
+internal static partial class AgentOptionsValidator
 {
     public static IReadOnlyList<string> Validate(AgentOptions o)
     {
@@ -52,6 +52,8 @@ internal static class AgentOptionsValidator
             errors.Add("SynchronousModeStrict needs SynchronousMode.");
         if (o.FailoverPriority < 0)
             errors.Add($"FailoverPriority must not be negative (was {o.FailoverPriority}).");
+        ValidateSecurity(o, errors);
+        ValidateRest(o, errors);
         return errors;
     }
 
@@ -80,4 +82,9 @@ internal static class AgentOptionsValidator
 
     private static bool IsLoopback(string host)
         => host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+
+    // Each area's checks live next to its options (AgentOptions.*.cs, AgentOptionsValidator.*.cs).
+    static partial void ValidateSecurity(AgentOptions o, List<string> errors);
+
+    static partial void ValidateRest(AgentOptions o, List<string> errors);
 }
