@@ -54,6 +54,9 @@ internal static partial class AgentOptionsValidator
             errors.Add($"FailoverPriority must not be negative (was {o.FailoverPriority}).");
         ValidateSecurity(o, errors);
         ValidateRest(o, errors);
+        ValidateLease(o, errors);
+        ValidateFence(o, errors);
+        ValidateFailover(o, errors);
         return errors;
     }
 
@@ -87,4 +90,10 @@ internal static partial class AgentOptionsValidator
     static partial void ValidateSecurity(AgentOptions o, List<string> errors);
 
     static partial void ValidateRest(AgentOptions o, List<string> errors);
+
+    static partial void ValidateLease(AgentOptions o, List<string> errors);
+
+    static partial void ValidateFence(AgentOptions o, List<string> errors);
+
+    static partial void ValidateFailover(AgentOptions o, List<string> errors);
 }
