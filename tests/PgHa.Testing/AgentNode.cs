@@ -65,6 +65,27 @@ public sealed class AgentNode
     /// <summary>The agent's process id while it runs.</summary>
     public int? AgentPid => _agent is { HasExited: false } a ? a.Id : null;
 
+    /// <summary>The agent's exit code once it has exited, or <see langword="null"/> while it runs (or never ran).</summary>
+    public int? ExitCode => _agent is { HasExited: true } a ? a.ExitCode : null;
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the agent process to exit by itself; its exit code, or <see langword="null"/> if it still runs.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        if (_agent is not { } agent)
+            return null;
+        try
+        {
+            await agent.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+
+        _expectedRunning = false;
+        return agent.ExitCode;
+    }
+
     /// <summary>The agent exited although the test did not stop or kill it (a crash or a refused configuration).</summary>
     public bool ExitedUnexpectedly => _expectedRunning && _agent is { HasExited: true };
 

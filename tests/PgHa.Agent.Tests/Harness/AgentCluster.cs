@@ -35,8 +35,11 @@ public sealed class AgentCluster : IAsyncDisposable
 
     public AgentNode this[string name] => Nodes.Single(n => n.Name == name);
 
-    /// <summary>Starts etcd and the agents (n1, n2, ...); <paramref name="settings"/> adds <c>--PgHa:Agent:*</c> settings to every agent.</summary>
-    public static async Task<AgentCluster> StartAsync(int nodes = 3, IReadOnlyDictionary<string, string>? settings = null, bool startAgents = true)
+    /// <summary>
+    /// Starts etcd and the agents (n1, n2, ...); <paramref name="settings"/> adds <c>--PgHa:Agent:*</c> settings to every
+    /// agent, and <paramref name="nodeSettings"/> (given a node's name) to one agent, after the shared ones.
+    /// </summary>
+    public static async Task<AgentCluster> StartAsync(int nodes = 3, IReadOnlyDictionary<string, string>? settings = null, bool startAgents = true, Func<string, IReadOnlyDictionary<string, string>?>? nodeSettings = null)
     {
         var etcd = await EtcdCluster.StartAsync();
         var scratch = await PgScratchDirectory.CreateAsync();
@@ -44,7 +47,7 @@ public sealed class AgentCluster : IAsyncDisposable
         for (var i = 1; i <= nodes; i++)
         {
             var name = $"n{i}";
-            list.Add(new AgentNode(name, scratch.DataDirectoryFor(name), LoopbackPorts.Next(), LoopbackPorts.Next(), AgentAssembly, node => Arguments(node, etcd, scratch, settings)));
+            list.Add(NewNode(name, etcd, scratch, Merge(settings, nodeSettings?.Invoke(name))));
         }
 
         var cluster = new AgentCluster(etcd, scratch, list);
@@ -55,6 +58,24 @@ public sealed class AgentCluster : IAsyncDisposable
         }
 
         return cluster;
+    }
+
+    /// <summary>
+    /// A further agent on this cluster's etcd, not in <see cref="Nodes"/> and not started: a test starts it (for
+    /// example with a live member's name, which must be refused) and disposes it itself.
+    /// </summary>
+    public AgentNode CreateExtraNode(string name, IReadOnlyDictionary<string, string>? settings = null, string? dataDirectoryName = null)
+        => NewNode(name, Etcd, Scratch, settings, dataDirectoryName);
+
+    private static AgentNode NewNode(string name, EtcdCluster etcd, PgScratchDirectory scratch, IReadOnlyDictionary<string, string>? settings, string? dataDirectoryName = null)
+        => new(name, scratch.DataDirectoryFor(dataDirectoryName ?? name), LoopbackPorts.Next(), LoopbackPorts.Next(), AgentAssembly, node => Arguments(node, etcd, scratch, settings));
+
+    private static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string>? shared, IReadOnlyDictionary<string, string>? own)
+    {
+        var merged = new Dictionary<string, string>(shared ?? new Dictionary<string, string>());
+        foreach (var (key, value) in own ?? new Dictionary<string, string>())
+            merged[key] = value;
+        return merged;
     }
 
     private static List<string> Arguments(AgentNode node, EtcdCluster etcd, PgScratchDirectory scratch, IReadOnlyDictionary<string, string>? settings)
