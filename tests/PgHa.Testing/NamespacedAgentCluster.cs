@@ -84,6 +84,8 @@ public sealed class NamespacedAgentCluster : IAsyncDisposable
             // The nodes and the test process talk over the bridge, which initdb's loopback-only rules would refuse.
             ["PgHba:0"] = $"host all all {subnet} trust",
             ["PgHba:1"] = $"host replication all {subnet} trust",
+            // The fault suite's writability monitor connects over the Unix socket as postgres, from the root test process.
+            ["LocalAuthentication"] = "trust",
         };
         if (scratch.OsUser is { } user)
             settings["OsUser"] = user;

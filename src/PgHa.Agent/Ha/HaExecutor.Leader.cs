@@ -21,6 +21,7 @@ internal sealed partial class HaExecutor
         {
             await postgres.InitDbAsync(ct).ConfigureAwait(false);
             await postgres.StartAsync(ct).ConfigureAwait(false);
+            await postgres.CreateRolesAsync(ct).ConfigureAwait(false);
             if (!await dcs.TryAcquireLeaderAsync(ct).ConfigureAwait(false))
                 throw new InvalidOperationException("The leader key was taken while this member bootstrapped the cluster.");
             if (!ArmFence())

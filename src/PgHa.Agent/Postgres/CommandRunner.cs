@@ -5,9 +5,12 @@ namespace PgHa.Agent.Postgres;
 
 /// <summary>
 /// Runs PostgreSQL's command-line tools, as <paramref name="osUser"/> when the agent runs as root (PostgreSQL
-/// refuses to run as root), within a time limit, and reports their output when they fail.
+/// refuses to run as root), within a time limit, and reports their output when they fail. No tool, and so no
+/// postmaster started by <c>pg_ctl</c> nor any backend or <c>archive_command</c> it forks, inherits a password: the
+/// agent's own <c>PGPASSWORD</c> and <c>PgHa__*</c> settings are taken out of their environment, and the tools that
+/// need a password read it from the passfile their connection string names.
 /// </summary>
-internal sealed class CommandRunner(string binDirectory, string? osUser, string? password = null)
+internal sealed class CommandRunner(string binDirectory, string? osUser)
 {
     /// <summary>The OS user the tools run as, or <see langword="null"/> for the agent's own.</summary>
     public string? OsUser { get; } = osUser;
@@ -35,8 +38,7 @@ internal sealed class CommandRunner(string binDirectory, string? osUser, string?
 
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
-        if (password is not null)
-            start.Environment["PGPASSWORD"] = password; // not on the command line, where ps shows it
+        Scrub(start.Environment);
         start.UseShellExecute = false;
         start.RedirectStandardInput = true;
         start.RedirectStandardOutput = true;
@@ -63,6 +65,17 @@ internal sealed class CommandRunner(string binDirectory, string? osUser, string?
         await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
         lock (output)
             return (process.ExitCode, output.ToString());
+    }
+
+    /// <summary>Removes what could carry a secret from a child's environment (the agent's settings may come from <c>PgHa__*</c> variables).</summary>
+    internal static void Scrub(IDictionary<string, string?> environment)
+    {
+        foreach (var name in environment.Keys.ToList())
+        {
+            if (name.StartsWith("PgHa__", StringComparison.OrdinalIgnoreCase) || name.StartsWith("PgHa:", StringComparison.OrdinalIgnoreCase)
+                || name is "PGPASSWORD" or "PGPASSFILE" or "PGSERVICEFILE")
+                environment.Remove(name);
+        }
     }
 
     private static async Task PumpAsync(StreamReader reader, StringBuilder output)

@@ -18,7 +18,7 @@ internal sealed partial class PostgresController
     public PostgresController(AgentOptions options)
     {
         _options = options;
-        _tools = new CommandRunner(options.BinDirectory, Environment.IsPrivilegedProcess ? options.OsUser ?? "postgres" : options.OsUser, options.SuperuserPassword);
+        _tools = new CommandRunner(options.BinDirectory, Environment.IsPrivilegedProcess ? options.OsUser ?? "postgres" : options.OsUser);
         AgentOptionsValidator.TryParseAddress(options.Listen, out var host, out var port);
         (Host, Port) = (host, port);
     }
@@ -50,13 +50,15 @@ internal sealed partial class PostgresController
     {
         PrepareDirectory(DataDirectory);
         var auth = _options.SuperuserPassword is null ? "trust" : "scram-sha-256";
-        var arguments = new List<string> { "-D", DataDirectory, "--data-checksums", "-U", _options.Superuser, "--auth-local=trust", $"--auth-host={auth}" };
-        string? passwordFile = null;
+        var arguments = new List<string> { "-D", DataDirectory, "--data-checksums", "-U", _options.Superuser, $"--auth-local={_options.LocalAuthentication}", $"--auth-host={auth}" };
+        string? passwordDirectory = null;
         if (_options.SuperuserPassword is { } password)
         {
-            passwordFile = Path.Combine(Path.GetTempPath(), $"pgha-pw-{Guid.NewGuid():N}");
-            await File.WriteAllTextAsync(passwordFile, password, ct).ConfigureAwait(false);
-            Own(passwordFile);
+            // A directory only the server's OS user may enter, created so from the start, then the file (0600) in it.
+            passwordDirectory = Directory.CreateTempSubdirectory("pgha-initdb-").FullName;
+            Own(passwordDirectory);
+            var passwordFile = Path.Combine(passwordDirectory, "pwfile");
+            Passfile.Write(passwordFile, password, Own);
             arguments.Add($"--pwfile={passwordFile}");
         }
 
@@ -66,17 +68,18 @@ internal sealed partial class PostgresController
         }
         finally
         {
-            if (passwordFile is not null)
-                File.Delete(passwordFile);
+            if (passwordDirectory is not null)
+                Directory.Delete(passwordDirectory, recursive: true);
         }
 
         await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), BaseSettings(), ct).ConfigureAwait(false);
-        if (_options.PgHba.Count > 0)
+        // First match wins in pg_hba.conf: the configured lines, then the agent's roles, go above initdb's loopback rules.
+        var lines = _options.PgHba.Concat(RoleHbaLines()).ToList();
+        if (lines.Count > 0)
         {
-            // First match wins in pg_hba.conf: the configured lines go above initdb's loopback rules.
             var hba = Path.Combine(DataDirectory, "pg_hba.conf");
             var defaults = await File.ReadAllTextAsync(hba, ct).ConfigureAwait(false);
-            await File.WriteAllTextAsync(hba, "# PgHa:Agent:PgHba\n" + string.Join('\n', _options.PgHba) + "\n\n" + defaults, ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(hba, "# PgHa:Agent:PgHba\n" + string.Join('\n', lines) + "\n\n" + defaults, ct).ConfigureAwait(false);
         }
     }
 
@@ -89,7 +92,11 @@ internal sealed partial class PostgresController
     /// </summary>
     public async Task StartAsync(bool wait, CancellationToken ct)
     {
-        await _tools.RunAsync("pg_ctl", ["start", "-D", DataDirectory, wait ? "-w" : "-W", "-t", Seconds(ToolTimeout), "-l", LogFile, "-o", $"-p {Port.ToString(CultureInfo.InvariantCulture)} -c listen_addresses={Host}"], ToolTimeout + TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+        // listen_addresses and port go into postgresql.auto.conf, not through pg_ctl -o, which hands them to /bin/sh.
+        // Written at every start: a clone or a rewind copies the source's file.
+        await WriteAutoConfAsync([("listen_addresses", Host), ("port", Port.ToString(CultureInfo.InvariantCulture))], ct).ConfigureAwait(false);
+        WritePassfile();
+        await _tools.RunAsync("pg_ctl", ["start", "-D", DataDirectory, wait ? "-w" : "-W", "-t", Seconds(ToolTimeout), "-l", LogFile], ToolTimeout + TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
         // Without -w pg_ctl returns before the postmaster writes its pid file; until then the server looks stopped,
         // and the next cycle must not take it for one (and, say, rewind under a starting server).
         var pidFile = Path.Combine(DataDirectory, "postmaster.pid");

@@ -1,0 +1,99 @@
+using System.Globalization;
+
+namespace PgHa.Agent.Postgres;
+
+internal sealed partial class PostgresController
+{
+    // pg_rewind's needs from a non-superuser source, per the PostgreSQL 15 pg_rewind documentation.
+    private static readonly string[] RewindFunctions =
+    [
+        "pg_catalog.pg_ls_dir(text, boolean, boolean)",
+        "pg_catalog.pg_stat_file(text, boolean)",
+        "pg_catalog.pg_read_binary_file(text)",
+        "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)",
+    ];
+
+    /// <summary>The passfile beside (not in: pg_basebackup and pg_rewind would copy it) the data directory.</summary>
+    public string PassfilePath => Path.TrimEndingDirectorySeparator(DataDirectory) + ".pgpass";
+
+    /// <summary>
+    /// Writes the replication and rewind roles' passwords to <see cref="PassfilePath"/> (mode 0600, owned by the
+    /// server's OS user), where the tools and the WAL receiver read them. Rewritten before each use: it is cheap, and a
+    /// deleted or changed file heals itself.
+    /// </summary>
+    private void WritePassfile()
+        => Passfile.Write(PassfilePath, Passfile.Format(
+            [(_options.EffectiveReplicationUser, _options.EffectiveReplicationPassword), (_options.EffectiveRewindUser, _options.EffectiveRewindPassword)]), Own);
+
+    /// <summary>
+    /// Creates the replication and rewind roles (those that are not the superuser) on the freshly bootstrapped primary,
+    /// with SCRAM verifiers computed here: no plain password is ever part of a statement.
+    /// </summary>
+    public async Task CreateRolesAsync(CancellationToken ct)
+    {
+        var replication = _options.EffectiveReplicationUser;
+        var rewind = _options.EffectiveRewindUser;
+        if (replication != _options.Superuser)
+            await CreateRoleAsync(replication, _options.EffectiveReplicationPassword, "REPLICATION LOGIN", ct).ConfigureAwait(false);
+        if (rewind != _options.Superuser)
+        {
+            if (rewind != replication)
+                await CreateRoleAsync(rewind, _options.EffectiveRewindPassword, "LOGIN", ct).ConfigureAwait(false);
+            foreach (var function in RewindFunctions)
+                await ExecuteAsync($"GRANT EXECUTE ON FUNCTION {function} TO {Identifier(rewind)}", ct).ConfigureAwait(false);
+        }
+    }
+
+    private Task CreateRoleAsync(string role, string? password, string attributes, CancellationToken ct)
+    {
+        var secret = password is null ? "" : $" PASSWORD {Quote(ScramVerifier.Create(password))}";
+        return ExecuteAsync($"CREATE ROLE {Identifier(role)} WITH {attributes}{secret}", ct);
+    }
+
+    /// <summary>
+    /// pg_hba.conf lines admitting the replication and rewind roles (those that are not the superuser and have a
+    /// password) from any address, with a SCRAM password; configured <c>PgHba</c> lines above them still win.
+    /// </summary>
+    private IEnumerable<string> RoleHbaLines()
+    {
+        if (_options.EffectiveReplicationUser != _options.Superuser && _options.EffectiveReplicationPassword is not null)
+            yield return $"host replication {Identifier(_options.EffectiveReplicationUser)} all scram-sha-256";
+        if (_options.EffectiveRewindUser != _options.Superuser && _options.EffectiveRewindPassword is not null)
+            yield return $"host postgres {Identifier(_options.EffectiveRewindUser)} all scram-sha-256";
+    }
+
+    /// <summary>The replication connection string: the password only through the passfile, so it is never in a setting, a command line or the log.</summary>
+    private string ReplicationConnInfo(string host, int port) => ConnInfo.Build(
+        ("host", host),
+        ("port", port.ToString(CultureInfo.InvariantCulture)),
+        ("user", _options.EffectiveReplicationUser),
+        ("passfile", _options.EffectiveReplicationPassword is null ? null : PassfilePath),
+        ("application_name", SlotName));
+
+    /// <summary>pg_rewind's source: the rewind role, its password through the passfile.</summary>
+    private string RewindConnInfo(string host, int port) => ConnInfo.Build(
+        ("host", host),
+        ("port", port.ToString(CultureInfo.InvariantCulture)),
+        ("user", _options.EffectiveRewindUser),
+        ("dbname", "postgres"),
+        ("passfile", _options.EffectiveRewindPassword is null ? null : PassfilePath));
+
+    /// <summary>Sets (or, with a <see langword="null"/> value, removes) settings in the stopped server's <c>postgresql.auto.conf</c>.</summary>
+    private async Task WriteAutoConfAsync(IReadOnlyList<(string Name, string? Value)> settings, CancellationToken ct)
+    {
+        var auto = Path.Combine(DataDirectory, "postgresql.auto.conf");
+        var names = settings.Select(s => s.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var kept = File.Exists(auto)
+            ? (await File.ReadAllLinesAsync(auto, ct).ConfigureAwait(false)).Where(l => !names.Contains(l.Split('=', 2)[0].Trim())).ToList()
+            : ["# Do not edit this file manually!"];
+        kept.AddRange(settings.Where(s => s.Value is not null).Select(s => $"{s.Name} = {ConfigQuote(s.Value!)}"));
+        await File.WriteAllLinesAsync(auto, kept, ct).ConfigureAwait(false);
+        Own(auto);
+    }
+
+    /// <summary>A string in a PostgreSQL configuration file, where a backslash escapes as well as a doubled quote.</summary>
+    private static string ConfigQuote(string value) => "'" + value.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>A role name as a quoted SQL identifier (and pg_hba.conf user field).</summary>
+    private static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}
