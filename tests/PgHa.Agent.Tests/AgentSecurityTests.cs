@@ -72,7 +72,7 @@ public sealed class AgentSecurityTests
     [Fact]
     public async Task By_default_pg_hba_conf_has_no_local_trust_line_and_the_agents_still_run_the_cluster()
     {
-        await using var cluster = await AgentCluster.StartAsync(settings: Settings);
+        await using var cluster = await AgentCluster.StartAsync();
         await cluster.WaitForHealthyAsync();
 
         foreach (var node in cluster.Nodes)
