@@ -14,7 +14,7 @@ internal static partial class AgentOptionsValidator
         if (string.IsNullOrEmpty(o.RestUsername) != string.IsNullOrEmpty(o.RestPassword))
             errors.Add("RestUsername and RestPassword go together.");
         foreach (var entry in o.RestAllowlist.Where(e => !RestAllowlist.TryParse(e, out _)))
-            errors.Add($"RestAllowlist: '{entry}' is not an IP address or a CIDR network such as 10.0.0.0/8 (the address part must have no bits beyond the prefix).");
+            errors.Add($"RestAllowlist: '{entry}' is not an IP address or a CIDR network such as 10.0.0.0/8; host names are not accepted.");
         if (string.IsNullOrEmpty(o.RestCertFile) != string.IsNullOrEmpty(o.RestKeyFile))
             errors.Add("RestCertFile and RestKeyFile go together.");
         else if (o.RestUsesTls())

@@ -18,15 +18,31 @@ internal sealed class RestAllowlist
     {
         network = default;
         var text = entry.Trim();
-        // IPAddress.TryParse reads "10" as 0.0.0.10: insist on a dotted or colon form.
-        if (!text.Contains('.', StringComparison.Ordinal) && !text.Contains(':', StringComparison.Ordinal))
+        // IPAddress.TryParse reads "10" as 0.0.0.10 and "10.1" as 10.0.0.1: insist on four parts or an IPv6 form.
+        if (!text.Contains(':', StringComparison.Ordinal) && text.Split('/')[0].Count(c => c == '.') != 3)
             return false;
-        if (text.Contains('/', StringComparison.Ordinal))
-            return IPNetwork.TryParse(text, out network);
-        if (!IPAddress.TryParse(text, out var address))
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (!IPAddress.TryParse(slash < 0 ? text : text[..slash], out var address))
             return false;
-        network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        var bits = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128;
+        var prefix = bits;
+        if (slash >= 0 && (!int.TryParse(text.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out prefix) || prefix > bits))
+            return false;
+        // Like Patroni (ip_network(strict=False)): 10.1.2.3/8 means 10.0.0.0/8.
+        network = new IPNetwork(Masked(address, prefix), prefix);
         return true;
+    }
+
+    private static IPAddress Masked(IPAddress address, int prefix)
+    {
+        var bytes = address.GetAddressBytes();
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var keep = Math.Clamp(prefix - (i * 8), 0, 8);
+            bytes[i] &= (byte)(0xFF << (8 - keep));
+        }
+
+        return new IPAddress(bytes);
     }
 
     public bool Allows(IPAddress? remote)
