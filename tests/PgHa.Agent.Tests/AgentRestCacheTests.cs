@@ -15,6 +15,8 @@ public sealed class AgentRestCacheTests
         await using var cluster = await AgentCluster.StartAsync(nodes: 1);
         var leader = await cluster.WaitForHealthyAsync();
         const int requests = 300;
+        // The view the loop publishes is the one it read before writing its own member key: wait one cycle.
+        await Poll.UntilAsync(async () => (await leader.GetAsync("/cluster")).Body?["members"]?.AsArray().Count == 1, cluster, what: "the member in /cluster");
 
         var before = await RangesAsync(cluster);
         for (var i = 0; i < requests; i += 3)

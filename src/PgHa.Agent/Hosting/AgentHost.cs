@@ -37,7 +37,7 @@ internal static class AgentHost
             builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder leaves HTTPS out unless asked
         builder.WebHost.UseKestrel(k =>
         {
-            k.Limits.MaxRequestBodySize = RestGuard.MaxBodyBytes;
+            k.Limits.MaxRequestBodySize = RestGuard.DrainBytes;
             k.Listen(System.Net.IPAddress.Parse(restHost == "localhost" ? "127.0.0.1" : restHost), restPort, listen => RestTls.Configure(listen, options));
         });
         AddServices(builder.Services, options);

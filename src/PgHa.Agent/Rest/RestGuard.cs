@@ -10,13 +10,17 @@ namespace PgHa.Agent.Rest;
 
 /// <summary>
 /// In front of every endpoint: requests that change the cluster (POST, PUT, PATCH, DELETE) must come from an allowed
-/// network (403) and carry a configured credential (401); bodies over <see cref="MaxBodyBytes"/> get 413; and a
+/// network (403) and carry a configured credential (401), in that order and before their body is read; bodies over
+/// <see cref="MaxBodyBytes"/> get 413; and a
 /// failure while serving maps to a clear status instead of a 500: a DCS that does not answer is 503, bad input 400.
 /// </summary>
 internal static partial class RestGuard
 {
     /// <summary>The largest request body accepted (Kestrel's limit too): every body the API reads is a few hundred bytes.</summary>
     public const long MaxBodyBytes = 64 * 1024;
+
+    /// <summary>Kestrel's limit: how much of a too-large body is read and discarded so that its 413 reaches the client.</summary>
+    public const long DrainBytes = 1024 * 1024;
 
     public static void Use(WebApplication app)
     {
@@ -45,11 +49,8 @@ internal static partial class RestGuard
             return;
         }
 
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            await WriteAsync(context, 413, $"Request body too large: at most {MaxBodyBytes} bytes").ConfigureAwait(false);
+        if (changes && !await BufferBodyAsync(context).ConfigureAwait(false))
             return;
-        }
 
         try
         {
@@ -72,11 +73,50 @@ internal static partial class RestGuard
         }
     }
 
-    private static Task WriteAsync(HttpContext context, int status, string message)
+    /// <summary>
+    /// Reads the body into memory, at most <see cref="MaxBodyBytes"/>; a larger one is read to its end (up to
+    /// <see cref="DrainBytes"/>) and answered 413. Closing a connection with unread data resets it, and the client would
+    /// lose the 413 with it.
+    /// </summary>
+    private static async Task<bool> BufferBodyAsync(HttpContext context)
     {
+        var body = new MemoryStream();
+        var chunk = new byte[8192];
+        var tooLarge = false;
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+            {
+                tooLarge |= body.Length + read > MaxBodyBytes;
+                if (!tooLarge)
+                    body.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == 413)
+        {
+            tooLarge = true;
+            context.Response.Headers.Connection = "close";
+        }
+
+        if (tooLarge)
+        {
+            await WriteAsync(context, 413, $"Request body too large: at most {MaxBodyBytes} bytes").ConfigureAwait(false);
+            return false;
+        }
+
+        body.Position = 0;
+        context.Request.Body = body;
+        return true;
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, string message)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(message);
         context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain";
-        return context.Response.WriteAsync(message, context.RequestAborted);
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 620, Level = LogLevel.Warning, Message = "REST {Method} {Path} from {Client} refused: {Reason}")]
