@@ -50,6 +50,15 @@ public sealed class RestInputRulesTests
     }
 
     [Fact]
+    public void Ctl_and_peers_send_the_token_or_else_Basic_credentials()
+    {
+        Assert.Equal("Bearer t", RestHttpClient.Authorization(new AgentOptions { RestToken = "t", RestUsername = "admin", RestPassword = "x" })!.ToString());
+        var basic = RestHttpClient.Authorization(new AgentOptions { RestUsername = "admin", RestPassword = "p w" })!;
+        Assert.True(RestAuth.Accepts(new AgentOptions { RestUsername = "admin", RestPassword = "p w" }, basic.ToString()));
+        Assert.Null(RestHttpClient.Authorization(new AgentOptions()));
+    }
+
+    [Fact]
     public void The_allowlist_admits_its_networks_and_addresses_only()
     {
         var list = new RestAllowlist(["10.1.2.3/8", "192.0.2.7", "fd00::/8"]);
