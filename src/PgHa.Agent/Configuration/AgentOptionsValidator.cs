@@ -24,8 +24,8 @@ internal static partial class AgentOptionsValidator
             errors.Add($"PrimaryStartTimeout must be positive (was {o.PrimaryStartTimeout}).");
         if (TryParseAddress(o.RestListen, out var restHost, out _) && restHost != "localhost" && !IPAddress.TryParse(restHost, out _))
             errors.Add($"RestListen must name an IP address or localhost (was '{o.RestListen}'); 0.0.0.0 listens on every interface.");
-        if (string.IsNullOrEmpty(o.RestToken) && TryParseAddress(o.RestListen, out var host, out _) && !IsLoopback(host))
-            errors.Add($"RestToken is required when the REST API listens beyond loopback (RestListen {o.RestListen}): its POST endpoints fail over the cluster.");
+        if (string.IsNullOrEmpty(o.RestToken) && string.IsNullOrEmpty(o.RestUsername) && TryParseAddress(o.RestListen, out var host, out _) && !IsLoopback(host))
+            errors.Add($"RestToken is required (or RestUsername and RestPassword) when the REST API listens beyond loopback (RestListen {o.RestListen}): its POST endpoints fail over the cluster.");
         foreach (var line in o.PgHba.Where(l => string.IsNullOrWhiteSpace(l) || l.Contains('\n', StringComparison.Ordinal) || l.Contains('\r', StringComparison.Ordinal)))
             errors.Add($"PgHba: each entry must be one non-empty pg_hba.conf line (was '{line}').");
         if (o.EtcdEndpoints.Count == 0)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -14,7 +13,7 @@ namespace PgHa.Agent.Ctl;
 
 /// <summary>
 /// <c>pgha-agent ctl</c>: patronictl's everyday verbs. It reads the same configuration as the agent (for the etcd
-/// endpoints, scope and REST token), reads the cluster straight from etcd, and asks the leader's REST API to switch over.
+/// endpoints, scope, REST credentials and TLS files), reads the cluster straight from etcd, and asks the leader's REST API to switch over.
 /// </summary>
 internal static class CtlCommand
 {
@@ -85,13 +84,11 @@ internal static class CtlCommand
             return 1;
         }
 
-        using var http = new HttpClient { Timeout = ActionEndpoints.ResultWait + TimeSpan.FromSeconds(10) };
+        using var http = RestHttpClient.Create(options, ActionEndpoints.ResultWait + TimeSpan.FromSeconds(10));
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(target), "/" + verb))
         {
             Content = new StringContent(JsonSerializer.Serialize(new { leader, candidate }), Encoding.UTF8, "application/json"),
         };
-        if (options.RestToken is { Length: > 0 } token)
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await http.SendAsync(request).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
         Console.WriteLine(response.IsSuccessStatusCode ? $"Success: {text}" : $"Error ({(int)response.StatusCode}): {text}");

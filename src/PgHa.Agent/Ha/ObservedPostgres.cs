@@ -23,7 +23,7 @@ internal sealed record ObservedPostgres(LocalPostgresStatus Status, PostgresStat
         return new MemberStatus
         {
             ConnUrl = $"postgres://{options.ConnectAddress ?? options.Listen}/postgres",
-            ApiUrl = $"http://{options.RestConnectAddress ?? options.RestListen}/patroni",
+            ApiUrl = options.RestApiUrl(),
             State = StateName,
             Role = Status switch
             {

@@ -33,9 +33,16 @@ internal static class AgentHost
 
         builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss.fff "; });
         AgentOptionsValidator.TryParseAddress(options.RestListen, out var restHost, out var restPort);
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Parse(restHost == "localhost" ? "127.0.0.1" : restHost), restPort));
+        if (options.RestUsesTls())
+            builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder leaves HTTPS out unless asked
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = RestGuard.DrainBytes;
+            k.Listen(System.Net.IPAddress.Parse(restHost == "localhost" ? "127.0.0.1" : restHost), restPort, listen => RestTls.Configure(listen, options));
+        });
         AddServices(builder.Services, options);
         var app = builder.Build();
+        RestGuard.Use(app);
         HealthEndpoints.Map(app);
         ClusterEndpoints.Map(app);
         ActionEndpoints.Map(app);

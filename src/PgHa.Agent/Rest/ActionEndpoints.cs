@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,8 +8,8 @@ using PgHa.Agent.Ha;
 namespace PgHa.Agent.Rest;
 
 /// <summary>
-/// The POST endpoints, with Patroni's checks, codes and messages (patronictl and scripts read them). They need
-/// <c>Authorization: Bearer &lt;RestToken&gt;</c> when a token is configured.
+/// The POST endpoints, with Patroni's checks, codes and messages (patronictl and scripts read them). Who may call
+/// them (allowlist, token or Basic user) is checked before, by <see cref="RestGuard"/>.
 /// </summary>
 internal static class ActionEndpoints
 {
@@ -20,24 +18,11 @@ internal static class ActionEndpoints
 
     public static void Map(WebApplication app)
     {
-        app.MapPost("/switchover", (HttpRequest r, EtcdDcs dcs, AgentOptions o, TimeProvider clock, CancellationToken ct) => Guarded(r, o, () => SwitchAsync(r, dcs, o, clock, failover: false, ct)));
-        app.MapPost("/failover", (HttpRequest r, EtcdDcs dcs, AgentOptions o, TimeProvider clock, CancellationToken ct) => Guarded(r, o, () => SwitchAsync(r, dcs, o, clock, failover: true, ct)));
-        app.MapDelete("/switchover", (HttpRequest r, AgentOptions o) => Guarded(r, o, () => Task.FromResult(Text(404, "no switchover is scheduled"))));
-        app.MapPost("/restart", (HttpRequest r, OperatorRequests q, AgentOptions o) => Guarded(r, o, () => RequestAsync(q, OperatorRequestKind.Restart, "restart")));
-        app.MapPost("/reinitialize", (HttpRequest r, OperatorRequests q, AgentOptions o) => Guarded(r, o, () => RequestAsync(q, OperatorRequestKind.Reinitialize, "reinitialize")));
-    }
-
-    private static async Task<IResult> Guarded(HttpRequest request, AgentOptions options, Func<Task<IResult>> action)
-    {
-        if (options.RestToken is { Length: > 0 } token)
-        {
-            var header = request.Headers.Authorization.ToString();
-            var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : "";
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token)))
-                return Results.Text(header.Length == 0 ? "no auth header received" : "not authenticated", statusCode: 401);
-        }
-
-        return await action().ConfigureAwait(false);
+        app.MapPost("/switchover", (HttpRequest r, EtcdDcs dcs, AgentOptions o, TimeProvider clock, CancellationToken ct) => SwitchAsync(r, dcs, o, clock, failover: false, ct));
+        app.MapPost("/failover", (HttpRequest r, EtcdDcs dcs, AgentOptions o, TimeProvider clock, CancellationToken ct) => SwitchAsync(r, dcs, o, clock, failover: true, ct));
+        app.MapDelete("/switchover", () => Text(404, "no switchover is scheduled"));
+        app.MapPost("/restart", (OperatorRequests q) => RequestAsync(q, OperatorRequestKind.Restart, "restart"));
+        app.MapPost("/reinitialize", (OperatorRequests q) => RequestAsync(q, OperatorRequestKind.Reinitialize, "reinitialize"));
     }
 
     private static async Task<IResult> SwitchAsync(HttpRequest request, EtcdDcs dcs, AgentOptions options, TimeProvider clock, bool failover, CancellationToken ct)

@@ -29,6 +29,8 @@ internal static class HealthEndpoints
             => Results.StatusCode(StatusDocument.IsAlive(state.Current, options) ? 200 : 503));
         app.MapMethods("/readiness", Methods, (HttpRequest request, AgentState state, AgentOptions options) =>
         {
+            if (BadQuery(request.Query) is { } bad)
+                return bad;
             var s = state.Current;
             if (state.IsLeader(s))
                 return Results.StatusCode(200);
@@ -41,10 +43,18 @@ internal static class HealthEndpoints
     private static void MapCheck(WebApplication app, string path, Func<AgentSnapshot, AgentState, AgentOptions, IQueryCollection, bool> check)
         => app.MapMethods(path, Methods, (HttpRequest request, AgentState state, AgentOptions options) =>
         {
+            if (BadQuery(request.Query) is { } bad)
+                return bad;
             var s = state.Current;
             var ok = check(s, state, options, request.Query);
             return Results.Json(StatusDocument.Build(s, state, options), statusCode: ok ? 200 : 503);
         });
+
+    /// <summary>A 400 for a <c>?lag=</c> that is not a size (garbage, negative, NaN, beyond 8 EiB), instead of ignoring it.</summary>
+    private static IResult? BadQuery(IQueryCollection query)
+        => query.TryGetValue("lag", out var lag) && !ByteSize.TryParse(lag, out _)
+            ? Results.Text($"lag must be {ByteSize.Expected} (was '{lag}')", "text/plain", statusCode: 400)
+            : null;
 
     /// <summary>A running, streaming-or-recovering replica, load-balanced, within <c>?lag=</c> (no limit without it) and matching <c>?replication_state=</c> and <c>?tag_*=</c>.</summary>
     private static bool ReplicaOk(AgentSnapshot s, AgentState state, AgentOptions options, IQueryCollection query)
