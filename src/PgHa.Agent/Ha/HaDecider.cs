@@ -99,9 +99,9 @@ internal static class HaDecider
             // The last leader qualifies too (as in Patroni): every commit it acknowledged is in its own WAL. Without
             // it, a leader that demoted itself while no standby was recorded (etcd out of reach) would leave none.
             if (view.Sync?.SyncStandby == options.Name)
-                return new(HaActionKind.AcquireLeadership, "no leader, and this member is the synchronous standby: it has every acknowledged commit");
+                return new(HaActionKind.AcquireLeadership, "no leader, and this member is the synchronous standby: it has every acknowledged commit") { AsksPeersFirst = true };
             if (view.Sync?.Leader == options.Name)
-                return new(HaActionKind.AcquireLeadership, "no leader, and this member was the last synchronous-mode leader: it has every acknowledged commit");
+                return new(HaActionKind.AcquireLeadership, "no leader, and this member was the last synchronous-mode leader: it has every acknowledged commit") { AsksPeersFirst = true };
             return new(HaActionKind.None, $"no leader; synchronous mode allows only the synchronous standby ({view.Sync?.SyncStandby ?? "none"}) or the last leader ({view.Sync?.Leader ?? "none"}) to be promoted");
         }
 
@@ -122,6 +122,6 @@ internal static class HaDecider
                 return new(HaActionKind.None, $"no leader, but {name} is a better candidate (position {theirs} vs {local.WalPosition})");
         }
 
-        return new(HaActionKind.AcquireLeadership, "no leader, and this replica is the most advanced eligible one: race for the key");
+        return new(HaActionKind.AcquireLeadership, "no leader, and this replica is the most advanced eligible one: race for the key") { AsksPeersFirst = true };
     }
 }

@@ -36,6 +36,12 @@ internal static class AgentHost
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Parse(restHost == "localhost" ? "127.0.0.1" : restHost), restPort));
         AddServices(builder.Services, options);
         var app = builder.Build();
+        if (!await UniqueNameCheck.IsUniqueAsync(app.Services, CancellationToken.None).ConfigureAwait(false))
+        {
+            await app.DisposeAsync().ConfigureAwait(false); // flushes the log line saying why
+            return UniqueNameCheck.ExitCode;
+        }
+
         HealthEndpoints.Map(app);
         ClusterEndpoints.Map(app);
         ActionEndpoints.Map(app);
@@ -95,6 +101,7 @@ internal static class AgentHost
         services.AddSingleton(new AgentState(options.Name));
         services.AddSingleton<OperatorRequests>();
         services.AddSingleton<SyncStandbys>();
+        services.AddSingleton<PeerCheck>();
         services.AddSingleton<HaExecutor>();
         services.AddHostedService<HaLoop>();
         services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
