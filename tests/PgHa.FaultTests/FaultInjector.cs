@@ -22,6 +22,9 @@ internal enum FaultKind
 
     /// <summary>SIGSTOP of etcd for the hold: no lease can be renewed.</summary>
     PauseEtcd,
+
+    /// <summary>The leader key is deleted in etcd (as <c>etcdctl del</c> would) while the leader is healthy: no hold; it must take the key back, no failover.</summary>
+    DeleteLeaderKey,
 }
 
 /// <summary>
@@ -52,7 +55,7 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
             var kind = plan?.Dequeue() ?? Enum.GetValues<FaultKind>()[_random.Next(Enum.GetValues<FaultKind>().Length)];
             var leader = await cluster.WaitForHealthyAsync(HealthyTimeout, ct);
             await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1000, 3000)), ct);
-            var target = kind is FaultKind.Switchover or FaultKind.PauseEtcd || profile.EveryKindOnce || _random.NextDouble() < 0.75
+            var target = kind is FaultKind.Switchover or FaultKind.PauseEtcd or FaultKind.DeleteLeaderKey || profile.EveryKindOnce || _random.NextDouble() < 0.75
                 ? leader
                 : cluster.Nodes.Where(n => n != leader).ElementAt(_random.Next(cluster.Nodes.Count - 1));
             var hold = profile.Hold(kind, _random);
@@ -123,6 +126,8 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
                 }
 
                 return (hold, "");
+            case FaultKind.DeleteLeaderKey:
+                return (TimeSpan.Zero, await DeleteLeaderKeyAsync(ct));
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
@@ -147,6 +152,16 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
         }
 
         throw new InvalidOperationException($"The switchover was refused three times: {string.Join("; ", refusals)}");
+    }
+
+    /// <summary>Deletes <c>/service/faults/leader</c> (FaultCluster's scope) through etcd's v3 JSON gateway.</summary>
+    private async Task<string> DeleteLeaderKeyAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var key = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("/service/faults/leader"));
+        using var response = await http.PostAsync(new Uri(new Uri(cluster.Etcd.Endpoints[0]), "/v3/kv/deleterange"), System.Net.Http.Json.JsonContent.Create(new { key }), ct);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadAsStringAsync(ct)).Contains("\"deleted\"", StringComparison.Ordinal) ? "" : "the leader key was already gone";
     }
 
     private static async Task<bool> AcceptsConnectionsAsync(AgentNode node)

@@ -41,6 +41,7 @@ internal sealed record FaultProfile(string Name, int Seed, TimeSpan Duration, bo
     /// </summary>
     public TimeSpan Hold(FaultKind kind, Random random) => (EveryKindOnce, kind) switch
     {
+        (_, FaultKind.DeleteLeaderKey) => TimeSpan.Zero,
         (true, FaultKind.FreezeNode) => FreezePastBudget,
         (true, _) => TimeSpan.FromMilliseconds(random.Next(5_000, 9_000)),
         (false, FaultKind.FreezeNode or FaultKind.IsolateNode) => TimeSpan.FromMilliseconds(random.Next(1_000, 60_000)),

@@ -104,7 +104,7 @@ internal sealed partial class AgentOptions
     /// <summary>Answer 503 on <c>/replica</c> so load balancers leave this member out (<c>tags.noloadbalance</c>).</summary>
     public bool NoLoadBalance { get; set; }
 
-    /// <summary>Among equally advanced candidates, the higher priority wins; 0 means never (<c>tags.failover_priority</c>).</summary>
+    /// <summary>Among equally advanced candidates, the higher priority wins; 0 or less means never, as <see cref="NoFailover"/> (<c>tags.failover_priority</c>).</summary>
     /// <value>Default: 1.</value>
     public int FailoverPriority { get; set; } = 1;
 }

@@ -50,8 +50,6 @@ internal static partial class AgentOptionsValidator
             errors.Add($"MaximumLagOnFailover must not be negative (was {o.MaximumLagOnFailover}).");
         if (o.SynchronousModeStrict && !o.SynchronousMode)
             errors.Add("SynchronousModeStrict needs SynchronousMode.");
-        if (o.FailoverPriority < 0)
-            errors.Add($"FailoverPriority must not be negative (was {o.FailoverPriority}).");
         ValidateSecurity(o, errors);
         ValidateRest(o, errors);
         ValidateLease(o, errors);

@@ -44,4 +44,8 @@ internal enum HaActionKind
 }
 
 /// <summary>One decision and why, for the log and the REST status.</summary>
-internal sealed record HaAction(HaActionKind Kind, string Reason, string? Leader = null);
+internal sealed record HaAction(HaActionKind Kind, string Reason, string? Leader = null)
+{
+    /// <summary>A replica's race for a missing leader key: ask the other members first (<see cref="PeerCheck"/>).</summary>
+    public bool AsksPeersFirst { get; init; }
+}

@@ -31,6 +31,8 @@ internal static class HaDecider
 
         switch (local.Status)
         {
+            case LocalPostgresStatus.NotInitialized when view.Initialize is null && !FailoverEligibility.CanFailover(options):
+                return new(HaActionKind.None, "no cluster yet, and this member never fails over (nofailover): wait for another to initialize it");
             case LocalPostgresStatus.NotInitialized when view.Initialize is null:
                 return new(HaActionKind.Bootstrap, "no cluster yet: race to initialize it");
             case LocalPostgresStatus.NotInitialized when iLead:
@@ -72,9 +74,10 @@ internal static class HaDecider
         }
     }
 
-    /// <summary>A pending switchover or failover request whose named candidate is still a member.</summary>
+    /// <summary>A pending switchover or failover request whose named candidate is still a member that may be promoted.</summary>
     private static FailoverRequest? Request(ClusterView view, DateTimeOffset now)
-        => view.FailoverRequest is { } request && !request.IsExpired(now) && (request.Member is null || view.Members.ContainsKey(request.Member)) ? request : null;
+        => view.FailoverRequest is { } request && !request.IsExpired(now)
+           && (request.Member is null || (view.Members.TryGetValue(request.Member, out var candidate) && FailoverEligibility.CanFailover(candidate))) ? request : null;
 
     /// <summary>No leader, and this node is a running replica: take part in the race only if no healthier candidate exists.</summary>
     private static HaAction RaceOrWait(ClusterView view, LocalPostgres local, AgentOptions options, DateTimeOffset now)
@@ -89,16 +92,16 @@ internal static class HaDecider
             return new(HaActionKind.AcquireLeadership, "chosen by a switchover or failover request: take the key");
         }
 
-        if (options.NoFailover || options.FailoverPriority == 0)
-            return new(HaActionKind.None, "no leader, and this member never fails over (nofailover)");
+        if (!FailoverEligibility.CanFailover(options))
+            return new(HaActionKind.None, "no leader, and this member never fails over (nofailover or failover_priority <= 0)");
         if (view.SynchronousMode ?? options.SynchronousMode)
         {
             // The last leader qualifies too (as in Patroni): every commit it acknowledged is in its own WAL. Without
             // it, a leader that demoted itself while no standby was recorded (etcd out of reach) would leave none.
             if (view.Sync?.SyncStandby == options.Name)
-                return new(HaActionKind.AcquireLeadership, "no leader, and this member is the synchronous standby: it has every acknowledged commit");
+                return new(HaActionKind.AcquireLeadership, "no leader, and this member is the synchronous standby: it has every acknowledged commit") { AsksPeersFirst = true };
             if (view.Sync?.Leader == options.Name)
-                return new(HaActionKind.AcquireLeadership, "no leader, and this member was the last synchronous-mode leader: it has every acknowledged commit");
+                return new(HaActionKind.AcquireLeadership, "no leader, and this member was the last synchronous-mode leader: it has every acknowledged commit") { AsksPeersFirst = true };
             return new(HaActionKind.None, $"no leader; synchronous mode allows only the synchronous standby ({view.Sync?.SyncStandby ?? "none"}) or the last leader ({view.Sync?.Leader ?? "none"}) to be promoted");
         }
 
@@ -109,7 +112,7 @@ internal static class HaDecider
         foreach (var (name, peer) in view.Members)
         {
             // Only peers that would race themselves count: one that never fails over must not block us.
-            if (name == options.Name || peer.Role != "replica" || peer.State != "running" || peer.IsNoFailover || peer.FailoverPriority == 0)
+            if (name == options.Name || peer.Role != "replica" || peer.State != "running" || !FailoverEligibility.CanFailover(peer))
                 continue;
             var theirs = peer.XlogLocation ?? 0;
             if (peer.Timeline < local.Timeline)
@@ -119,6 +122,6 @@ internal static class HaDecider
                 return new(HaActionKind.None, $"no leader, but {name} is a better candidate (position {theirs} vs {local.WalPosition})");
         }
 
-        return new(HaActionKind.AcquireLeadership, "no leader, and this replica is the most advanced eligible one: race for the key");
+        return new(HaActionKind.AcquireLeadership, "no leader, and this replica is the most advanced eligible one: race for the key") { AsksPeersFirst = true };
     }
 }

@@ -52,7 +52,8 @@ internal sealed partial class HaExecutor
         bool renewed;
         try
         {
-            renewed = await Bounded.RunAsync(options.RetryTimeout, dcs.RenewLeaderAsync, ct).ConfigureAwait(false);
+            renewed = await Bounded.RunAsync(options.RetryTimeout, dcs.RenewLeaderAsync, ct).ConfigureAwait(false)
+                      || await RetakeKeyAsync(view, observed, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (HaLoop.IsDcsFailure(ex, ct))
         {
@@ -77,6 +78,22 @@ internal sealed partial class HaExecutor
         }
 
         await AfterRenewAsync(view, observed.State!, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The leader key vanished (<c>etcdctl del</c>, a restore) while this primary's lease is still valid: nobody else
+    /// holds the key, so create it again on the same lease rather than demote a healthy primary (the replicas'
+    /// <see cref="PeerCheck"/> sees this primary running and does not race meanwhile). A key another member holds, or a
+    /// lost lease, still demotes.
+    /// </summary>
+    private async Task<bool> RetakeKeyAsync(ClusterView view, ObservedPostgres observed, CancellationToken ct)
+    {
+        if (dcs.LeaseDeadline == 0 || (view.LeaderTimeline is { } latest && observed.State?.Timeline < latest))
+            return false;
+        if (!await Bounded.RunAsync(options.RetryTimeout, dcs.TryAcquireLeaderAsync, ct).ConfigureAwait(false))
+            return false;
+        LogKeyRetaken(logger, options.Name);
+        return true;
     }
 
     /// <summary>The leader's housekeeping: its position for candidates, slots for every member, the synchronous standby, a finished request.</summary>
@@ -241,6 +258,9 @@ internal sealed partial class HaExecutor
         LogNoFence(logger, options.Name);
         return false;
     }
+
+    [LoggerMessage(EventId = 641, Level = LogLevel.Warning, Message = "{Member}: the leader key was gone while the lease still held: took it again")]
+    private static partial void LogKeyRetaken(ILogger logger, string member);
 
     [LoggerMessage(EventId = 508, Level = LogLevel.Error, Message = "{Member}: cannot complete the promotion (no fence, or not done within PrimaryStartTimeout): giving the leader key up")]
     private static partial void LogPromotionGaveUp(ILogger logger, string member);

@@ -18,6 +18,7 @@ internal sealed partial class HaExecutor(
     PostgresController postgres,
     Fence fence,
     SyncStandbys sync,
+    PeerCheck peers,
     AgentState state,
     TimeProvider clock,
     ILogger<HaExecutor> logger)
@@ -59,7 +60,7 @@ internal sealed partial class HaExecutor(
             case HaActionKind.RenewLeadership:
                 await RenewAsync(view, observed, ct).ConfigureAwait(false);
                 break;
-            case HaActionKind.AcquireLeadership:
+            case HaActionKind.AcquireLeadership when !action.AsksPeersFirst || await peers.IsHealthiestAsync(view, observed.State, ct).ConfigureAwait(false):
                 await AcquireAsync(view, local, ct).ConfigureAwait(false);
                 break;
             case HaActionKind.Promote when await dcs.RenewLeaderAsync(ct).ConfigureAwait(false):

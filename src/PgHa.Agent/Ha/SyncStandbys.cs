@@ -37,14 +37,7 @@ internal sealed partial class SyncStandbys(AgentOptions options, EtcdDcs dcs, Po
             return;
         }
 
-        var recorded = view.Sync?.Leader == options.Name ? view.Sync.SyncStandby : null;
-        // Walsenders are known by application_name, which is the member's slot name.
-        var memberBySlot = view.Members.Keys.Where(m => m != options.Name && !view.Members[m].IsNoSync)
-            .GroupBy(PostgresController.SlotNameFor, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Min(StringComparer.Ordinal)!, StringComparer.Ordinal);
-        var streaming = peers.Where(p => p.State == "streaming" && memberBySlot.ContainsKey(p.ApplicationName))
-            .Select(p => memberBySlot[p.ApplicationName]).Order(StringComparer.Ordinal).ToList();
-        // Keep a healthy synchronous standby; change only when it is gone.
-        var wanted = recorded is not null && streaming.Contains(recorded) ? recorded : streaming.FirstOrDefault();
+        var wanted = Choose(view, options.Name, peers);
         var wantedNames = wanted is not null ? Quote(PostgresController.SlotNameFor(wanted)) : options.SynchronousModeStrict ? "*" : "";
         if (state.SynchronousStandbyNames != wantedNames)
         {
@@ -64,7 +57,7 @@ internal sealed partial class SyncStandbys(AgentOptions options, EtcdDcs dcs, Po
         }
 
         var peer = peers.First(p => p.ApplicationName == PostgresController.SlotNameFor(wanted));
-        if (recorded == wanted || peer.SyncState != "sync")
+        if ((view.Sync?.Leader == options.Name && view.Sync.SyncStandby == wanted) || peer.SyncState != "sync")
             return;
         // Two steps: the first cycle that sees the standby as sync takes the primary's position (every commit
         // acknowledged before is at or below it); a later one names the standby once it has flushed that far.
@@ -79,6 +72,23 @@ internal sealed partial class SyncStandbys(AgentOptions options, EtcdDcs dcs, Po
             await dcs.WriteAsLeaderAsync(dcs.Keys.Sync, new SyncState(options.Name, wanted).ToJson(), ct).ConfigureAwait(false);
             LogRecorded(logger, wanted);
         }
+    }
+
+    /// <summary>
+    /// The synchronous standby the leader <paramref name="me"/> wants: the recorded one while it streams, else the first
+    /// streaming member by name. Only a member that may be promoted qualifies: a synchronous standby that never fails
+    /// over would leave no candidate at all.
+    /// </summary>
+    internal static string? Choose(ClusterView view, string me, IReadOnlyList<ReplicationPeer> peers)
+    {
+        var recorded = view.Sync?.Leader == me ? view.Sync.SyncStandby : null;
+        // Walsenders are known by application_name, which is the member's slot name.
+        var memberBySlot = view.Members.Where(m => m.Key != me && !m.Value.IsNoSync && FailoverEligibility.CanFailover(m.Value)).Select(m => m.Key)
+            .GroupBy(PostgresController.SlotNameFor, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Min(StringComparer.Ordinal)!, StringComparer.Ordinal);
+        var streaming = peers.Where(p => p.State == "streaming" && memberBySlot.ContainsKey(p.ApplicationName))
+            .Select(p => memberBySlot[p.ApplicationName]).Order(StringComparer.Ordinal).ToList();
+        // Keep a healthy synchronous standby; change only when it is gone.
+        return recorded is not null && streaming.Contains(recorded) ? recorded : streaming.FirstOrDefault();
     }
 
     private async Task SetNamesAsync(string names, CancellationToken ct)

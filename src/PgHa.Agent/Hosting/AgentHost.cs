@@ -42,6 +42,12 @@ internal static class AgentHost
         });
         AddServices(builder.Services, options);
         var app = builder.Build();
+        if (!await UniqueNameCheck.IsUniqueAsync(app.Services, CancellationToken.None).ConfigureAwait(false))
+        {
+            await app.DisposeAsync().ConfigureAwait(false); // flushes the log line saying why
+            return UniqueNameCheck.ExitCode;
+        }
+
         RestGuard.Use(app);
         HealthEndpoints.Map(app);
         ClusterEndpoints.Map(app);
@@ -102,6 +108,7 @@ internal static class AgentHost
         services.AddSingleton(new AgentState(options.Name));
         services.AddSingleton<OperatorRequests>();
         services.AddSingleton<SyncStandbys>();
+        services.AddSingleton<PeerCheck>();
         services.AddSingleton<HaExecutor>();
         services.AddHostedService<HaLoop>();
         services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));

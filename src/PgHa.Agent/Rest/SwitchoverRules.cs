@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using PgHa.Agent.Configuration;
 using PgHa.Agent.Dcs;
+using PgHa.Agent.Ha;
 
 namespace PgHa.Agent.Rest;
 
@@ -43,6 +44,8 @@ internal static class SwitchoverRules
             return ((412, "candidate name does not match with sync_standby"), null);
         if (candidate is not null && !view.Members.ContainsKey(candidate))
             return ((412, "candidate does not exists"), null);
+        if (candidate is not null && !FailoverEligibility.CanFailover(view.Members[candidate]))
+            return ((412, $"{action} is not possible: candidate {candidate} never fails over (nofailover or failover_priority <= 0)"), null);
         if (view.Members.Keys.All(m => m == view.Leader))
             return ((412, $"{action} is not possible: cluster does not have members except leader"), null);
         if (candidate is null && options.SynchronousMode)
@@ -53,7 +56,7 @@ internal static class SwitchoverRules
         }
 
         var healthy = view.Members
-            .Where(m => m.Key != view.Leader && m.Value.Role == "replica" && m.Value.State == "running" && !m.Value.IsNoFailover)
+            .Where(m => m.Key != view.Leader && m.Value.Role == "replica" && m.Value.State == "running" && FailoverEligibility.CanFailover(m.Value))
             .OrderByDescending(m => m.Value.XlogLocation ?? 0).ThenBy(m => m.Key, StringComparer.Ordinal)
             .Select(m => m.Key).ToList();
         candidate ??= healthy.FirstOrDefault();
