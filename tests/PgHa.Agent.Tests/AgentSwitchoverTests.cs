@@ -21,6 +21,7 @@ public sealed class AgentSwitchoverTests
         await Poll.UntilAsync(() => Task.FromResult(writer.Acknowledged.Count(a => a.Port == old.PgPort) >= 20), cluster, TimeSpan.FromSeconds(60), "20 writes acknowledged by the old leader");
 
         var checkpointer = NodeProcesses.Checkpointer(old) ?? throw new InvalidOperationException("no checkpointer found under the leader's postmaster");
+        var logFrom = new FileInfo(old.LogFile).Length;
         NodeProcesses.Stop(checkpointer);
         Task<(int Code, string Text)> switchover;
         try
@@ -42,17 +43,24 @@ public sealed class AgentSwitchoverTests
         await writer.DisposeAsync();
 
         Assert.Empty(await WriteCheck.MissingAsync(candidate, writer));
-        Assert.DoesNotContain("pgha-agent watchdog:", old.LogTail(1000));
+        var agentLog = ReadFrom(old.LogFile, logFrom);
+        Assert.False(agentLog.Contains("pgha-agent watchdog:", StringComparison.Ordinal), $"the old leader was fenced during the switchover:\n{agentLog}");
         var shutdown = LastFastShutdown(old);
         Assert.True(shutdown.Contains("database system is shut down", StringComparison.Ordinal) && !shutdown.Contains("immediate shutdown", StringComparison.Ordinal),
             $"the old leader's fast shutdown did not complete cleanly:\n{shutdown}\n{cluster.Logs()}");
     }
 
+    private static string ReadFrom(string path, long offset)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Position = offset;
+        return new StreamReader(stream).ReadToEnd();
+    }
+
     /// <summary>The old leader's server log from its last fast-shutdown request up to its next start.</summary>
     private static string LastFastShutdown(AgentNode node)
     {
-        using var stream = new FileStream(Path.TrimEndingDirectorySeparator(node.DataDirectory) + ".log", FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var log = new StreamReader(stream).ReadToEnd();
+        var log = ReadFrom(Path.TrimEndingDirectorySeparator(node.DataDirectory) + ".log", 0);
         var start = log.LastIndexOf("received fast shutdown request", StringComparison.Ordinal);
         Assert.True(start >= 0, "the old leader's server log shows no fast shutdown");
         var end = log.IndexOf("starting PostgreSQL", start, StringComparison.Ordinal);
