@@ -22,6 +22,9 @@ internal enum FaultKind
 
     /// <summary>SIGSTOP of etcd for the hold: no lease can be renewed.</summary>
     PauseEtcd,
+
+    /// <summary>A switchover whose shutdown checkpoint is held up: the leader's checkpointer is stopped, the switchover starts, the hold passes the lease, then it resumes.</summary>
+    SlowShutdownSwitchover,
 }
 
 /// <summary>
@@ -52,7 +55,7 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
             var kind = plan?.Dequeue() ?? Enum.GetValues<FaultKind>()[_random.Next(Enum.GetValues<FaultKind>().Length)];
             var leader = await cluster.WaitForHealthyAsync(HealthyTimeout, ct);
             await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1000, 3000)), ct);
-            var target = kind is FaultKind.Switchover or FaultKind.PauseEtcd || profile.EveryKindOnce || _random.NextDouble() < 0.75
+            var target = kind is FaultKind.Switchover or FaultKind.SlowShutdownSwitchover or FaultKind.PauseEtcd || profile.EveryKindOnce || _random.NextDouble() < 0.75
                 ? leader
                 : cluster.Nodes.Where(n => n != leader).ElementAt(_random.Next(cluster.Nodes.Count - 1));
             var hold = profile.Hold(kind, _random);
@@ -123,6 +126,8 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
                 }
 
                 return (hold, "");
+            case FaultKind.SlowShutdownSwitchover:
+                return await SlowShutdownSwitchoverAsync(leader, hold, ct);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
@@ -147,6 +152,25 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
         }
 
         throw new InvalidOperationException($"The switchover was refused three times: {string.Join("; ", refusals)}");
+    }
+
+    /// <summary>Stops the leader's checkpointer, asks for a switchover, resumes the checkpointer after the hold: the switchover then completes.</summary>
+    private async Task<(TimeSpan Held, string Note)> SlowShutdownSwitchoverAsync(AgentNode leader, TimeSpan hold, CancellationToken ct)
+    {
+        var checkpointer = NodeProcesses.Checkpointer(leader) ?? throw new InvalidOperationException($"No checkpointer found under {leader.Name}'s postmaster.");
+        NodeProcesses.Stop(checkpointer);
+        Task<string> switchover;
+        try
+        {
+            switchover = SwitchoverAsync(leader, ct);
+            await Task.Delay(hold, ct);
+        }
+        finally
+        {
+            NodeProcesses.Continue(checkpointer);
+        }
+
+        return (hold, await switchover);
     }
 
     private static async Task<bool> AcceptsConnectionsAsync(AgentNode node)
