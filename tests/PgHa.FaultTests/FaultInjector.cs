@@ -25,6 +25,9 @@ internal enum FaultKind
 
     /// <summary>The leader key is deleted in etcd (as <c>etcdctl del</c> would) while the leader is healthy: no hold; it must take the key back, no failover.</summary>
     DeleteLeaderKey,
+
+    /// <summary>A switchover whose shutdown checkpoint is held up: the leader's checkpointer is stopped, the switchover starts, the hold passes the lease, then it resumes.</summary>
+    SlowShutdownSwitchover,
 }
 
 /// <summary>
@@ -55,7 +58,7 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
             var kind = plan?.Dequeue() ?? Enum.GetValues<FaultKind>()[_random.Next(Enum.GetValues<FaultKind>().Length)];
             var leader = await cluster.WaitForHealthyAsync(HealthyTimeout, ct);
             await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1000, 3000)), ct);
-            var target = kind is FaultKind.Switchover or FaultKind.PauseEtcd or FaultKind.DeleteLeaderKey || profile.EveryKindOnce || _random.NextDouble() < 0.75
+            var target = kind is FaultKind.Switchover or FaultKind.SlowShutdownSwitchover or FaultKind.PauseEtcd or FaultKind.DeleteLeaderKey || profile.EveryKindOnce || _random.NextDouble() < 0.75
                 ? leader
                 : cluster.Nodes.Where(n => n != leader).ElementAt(_random.Next(cluster.Nodes.Count - 1));
             var hold = profile.Hold(kind, _random);
@@ -128,6 +131,8 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
                 return (hold, "");
             case FaultKind.DeleteLeaderKey:
                 return (TimeSpan.Zero, await DeleteLeaderKeyAsync(ct));
+            case FaultKind.SlowShutdownSwitchover:
+                return await SlowShutdownSwitchoverAsync(leader, hold, ct);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
@@ -162,6 +167,25 @@ internal sealed class FaultInjector(FaultCluster cluster, FaultProfile profile, 
         using var response = await http.PostAsync(new Uri(new Uri(cluster.Etcd.Endpoints[0]), "/v3/kv/deleterange"), System.Net.Http.Json.JsonContent.Create(new { key }), ct);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadAsStringAsync(ct)).Contains("\"deleted\"", StringComparison.Ordinal) ? "" : "the leader key was already gone";
+    }
+
+    /// <summary>Stops the leader's checkpointer, asks for a switchover, resumes the checkpointer after the hold: the switchover then completes.</summary>
+    private async Task<(TimeSpan Held, string Note)> SlowShutdownSwitchoverAsync(AgentNode leader, TimeSpan hold, CancellationToken ct)
+    {
+        var checkpointer = NodeProcesses.Checkpointer(leader) ?? throw new InvalidOperationException($"No checkpointer found under {leader.Name}'s postmaster.");
+        NodeProcesses.Stop(checkpointer);
+        Task<string> switchover;
+        try
+        {
+            switchover = SwitchoverAsync(leader, ct);
+            await Task.Delay(hold, ct);
+        }
+        finally
+        {
+            NodeProcesses.Continue(checkpointer);
+        }
+
+        return (hold, await switchover);
     }
 
     private static async Task<bool> AcceptsConnectionsAsync(AgentNode node)

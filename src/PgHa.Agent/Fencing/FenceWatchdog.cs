@@ -1,58 +1,72 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace PgHa.Agent.Fencing;
 
 /// <summary>
 /// The watchdog process (<c>pgha-agent watchdog &lt;data directory&gt;</c>): a software stand-in for Patroni's
 /// <c>/dev/watchdog</c>. The agent arms it after every lease renewal with the moment its lease could start to expire;
-/// if that moment passes without a new one (the agent is frozen, stuck or dead), the watchdog shuts the postmaster
-/// down at once (SIGQUIT, then SIGKILL), so a primary never takes writes after another node may have been promoted.
-/// It is a separate process because a frozen agent cannot fence anything itself.
+/// if that moment passes without a new one (the agent is frozen, stuck or dead), the watchdog kills the whole server
+/// (<see cref="ServerKiller"/>), so a primary never takes writes after another node may have been promoted. It is a
+/// separate process because a frozen agent cannot fence anything itself.
 /// </summary>
-internal static partial class FenceWatchdog
+/// <remarks>
+/// Protocol, one line each way: it writes <c>ready</c> once it reads commands, then answers <c>ok</c> to each
+/// <c>arm &lt;Stopwatch timestamp&gt;</c> or <c>disarm</c> once the new deadline holds, so the agent can tell a hung
+/// watchdog from a live one. Everything runs on plain threads: no thread pool to starve.
+/// </remarks>
+internal static class FenceWatchdog
 {
-    private const int SigKill = 9;
-    private const int SigQuit = 3;
+    /// <summary>How long the watchdog waits for a killed server's processes to be gone.</summary>
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(5);
 
-    /// <summary>Reads <c>arm &lt;Stopwatch timestamp&gt;</c> and <c>disarm</c> lines from stdin until it closes.</summary>
-    public static async Task<int> RunAsync(string dataDirectory)
+    /// <summary>The longest single wait for a command (a wait must fit in an int of milliseconds).</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromHours(1);
+
+    /// <summary>Reads commands from stdin until it closes; see the remarks.</summary>
+    public static Task<int> RunAsync(string dataDirectory) => Task.FromResult(Run(dataDirectory));
+
+    private static int Run(string dataDirectory)
     {
-        long? deadline = null;
-        // Console.In reads synchronously even through ReadLineAsync: a blocked read would stop the countdown, so a
-        // thread of its own reads and this loop waits for either a line or the deadline.
-        var lines = System.Threading.Channels.Channel.CreateUnbounded<string?>();
+        using var lines = new BlockingCollection<string>();
+        // Reading stdin blocks: a thread of its own reads, and the countdown waits for either a line or the deadline.
         var reader = new Thread(() =>
         {
             while (Console.In.ReadLine() is { } read)
-                lines.Writer.TryWrite(read);
-            lines.Writer.TryWrite(null);
+                lines.Add(read);
+            lines.CompleteAdding();
         }) { IsBackground = true, Name = "watchdog stdin" };
         reader.Start();
-        var line = lines.Reader.ReadAsync().AsTask();
+        Answer("ready");
+        long? deadline = null;
         while (true)
         {
             var wait = deadline is { } d ? Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), d) : Timeout.InfiniteTimeSpan;
-            if (wait != Timeout.InfiniteTimeSpan && wait <= TimeSpan.Zero)
+            if (wait > MaxWait)
+                wait = MaxWait;
+            if (deadline is not null && wait <= TimeSpan.Zero)
             {
-                await FenceAsync(dataDirectory).ConfigureAwait(false);
+                Fence(dataDirectory);
                 deadline = null;
                 continue;
             }
 
-            if (await Task.WhenAny(line, Task.Delay(wait)).ConfigureAwait(false) != line)
-                continue;
-            var command = await line.ConfigureAwait(false);
-            if (command is null)
+            if (!lines.TryTake(out var command, wait))
             {
+                if (!lines.IsCompleted)
+                    continue;
                 // The agent is gone. Keep the promise it made: fence when its lease may run out, then leave.
                 if (deadline is { } last)
                 {
                     var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), last);
                     if (remaining > TimeSpan.Zero)
-                        await Task.Delay(remaining).ConfigureAwait(false);
-                    await FenceAsync(dataDirectory).ConfigureAwait(false);
+                    {
+                        using var never = new ManualResetEventSlim();
+                        never.Wait(remaining);
+                    }
+
+                    Fence(dataDirectory);
                 }
 
                 return 0;
@@ -62,20 +76,29 @@ internal static partial class FenceWatchdog
                 deadline = null;
             else if (command.StartsWith("arm ", StringComparison.Ordinal) && long.TryParse(command.AsSpan(4), CultureInfo.InvariantCulture, out var at))
                 deadline = at;
-            line = lines.Reader.ReadAsync().AsTask();
+            else
+            {
+                Answer("error: unknown command");
+                continue;
+            }
+
+            Answer("ok");
         }
     }
 
-    private static async Task FenceAsync(string dataDirectory)
+    private static void Answer(string line)
     {
-        if (PostmasterPid(dataDirectory) is not { } pid)
+        Console.Out.WriteLine(line);
+        Console.Out.Flush();
+    }
+
+    private static void Fence(string dataDirectory)
+    {
+        if (PostmasterPid(dataDirectory) is not { } pid || !ServerKiller.IsPostgres(pid))
             return;
-        Console.Error.WriteLine($"pgha-agent watchdog: the leader lease was not renewed in time; shutting down the postmaster {pid} (immediate)");
-        _ = Kill(pid, SigQuit);
-        for (var i = 0; i < 20 && Directory.Exists($"/proc/{pid}"); i++)
-            await Task.Delay(50).ConfigureAwait(false);
-        if (Directory.Exists($"/proc/{pid}"))
-            _ = Kill(pid, SigKill);
+        Console.Error.WriteLine($"pgha-agent watchdog: the leader lease was not renewed in time; killing the postmaster {pid} and all its processes");
+        if (!ServerKiller.Kill(pid, KillWait))
+            Console.Error.WriteLine($"pgha-agent watchdog: a process of the server {pid} was still there {KillWait.TotalSeconds:0} s after SIGKILL");
     }
 
     private static int? PostmasterPid(string dataDirectory)
@@ -85,16 +108,9 @@ internal static partial class FenceWatchdog
             var first = File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).FirstOrDefault();
             return int.TryParse(first, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
         }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

@@ -182,31 +182,6 @@ internal sealed partial class HaExecutor
         _ = Task.Run(() => CheckpointAsync(CancellationToken.None), CancellationToken.None);
     }
 
-    /// <summary>A planned switchover: clean stop (the standbys receive everything), publish the last position, release the key.</summary>
-    private async Task StepDownAsync(string? candidate, CancellationToken ct)
-    {
-        LogSteppingDown(logger, options.Name, candidate ?? "any replica");
-        // A fresh lease for the whole clean stop, and most dirty pages written while writes still go on, so the
-        // shutdown checkpoint is short and the watchdog does not cut it off.
-        if (await dcs.RenewLeaderAsync(ct).ConfigureAwait(false))
-            _ = ArmFence();
-        try
-        {
-            await Bounded.RunAsync(options.RetryTimeout, c => postgres.ExecuteAsync("CHECKPOINT", c), ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            // a long checkpoint: the shutdown checkpoint finishes the job
-        }
-
-        state.StopLeading();
-        await postgres.StopAsync(immediate: false, ct).ConfigureAwait(false);
-        var control = await postgres.ReadControlDataAsync(ct).ConfigureAwait(false);
-        await dcs.WriteLeaderOptimeAsync(control.CheckpointPosition, control.CheckpointTimeline, ct).ConfigureAwait(false);
-        fence.Disarm();
-        await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
-    }
-
     /// <summary>The leader's postmaster is down: start it again in place, keeping the key, for at most <c>PrimaryStartTimeout</c>.</summary>
     private async Task RestartInPlaceAsync(LocalPostgres local, CancellationToken ct)
     {
@@ -285,9 +260,6 @@ internal sealed partial class HaExecutor
 
     [LoggerMessage(EventId = 514, Level = LogLevel.Information, Message = "{Member} promoted (was on timeline {Timeline}) in {Milliseconds:0} ms")]
     private static partial void LogPromoted(ILogger logger, string member, int timeline, double milliseconds);
-
-    [LoggerMessage(EventId = 515, Level = LogLevel.Information, Message = "{Member} steps down for {Candidate}")]
-    private static partial void LogSteppingDown(ILogger logger, string member, string candidate);
 
     [LoggerMessage(EventId = 516, Level = LogLevel.Error, Message = "{Member}: PostgreSQL did not come back within {Seconds} s: giving the leader key up")]
     private static partial void LogRestartGaveUp(ILogger logger, string member, double seconds);

@@ -104,7 +104,12 @@ internal static class AgentHost
         services.AddSingleton(sp => CreateEtcdClient(options, sp.GetRequiredService<ILogger<EtcdClient>>()));
         services.AddSingleton(sp => new EtcdDcs(sp.GetRequiredService<EtcdClient>(), new DcsKeys(options.Namespace, options.Scope), options.Name, options.Ttl, sp.GetRequiredService<ILogger<EtcdDcs>>()));
         services.AddSingleton(new PostgresController(options));
-        services.AddSingleton(sp => new Fence(options.DataDirectory, sp.GetRequiredService<ILogger<Fence>>()));
+        services.AddSingleton(sp =>
+        {
+            var fence = new Fence(options.DataDirectory, options.FenceAcknowledgeTimeout, sp.GetRequiredService<ILogger<Fence>>());
+            fence.Start(); // warm: the first arm must not wait for a process to start
+            return fence;
+        });
         services.AddSingleton(new AgentState(options.Name));
         services.AddSingleton<OperatorRequests>();
         services.AddSingleton<SyncStandbys>();
