@@ -43,15 +43,16 @@ internal sealed partial class HaExecutor
     }
 
     /// <summary>
-    /// Keeps the key. A definite loss (the lease or key is gone) demotes at once; a DCS error keeps the primary only
-    /// while the lease certainly has not run out, then demotes (the fence covers a loop too stuck to get there).
+    /// Keeps the key. A definite loss (the lease or key is gone) demotes at once; DCS errors are retried until the
+    /// lease's cutoff, then it demotes (the fence covers a loop too stuck to get there). On a stale state (a slow state
+    /// query) the lease is kept but the housekeeping, which needs the server's current position, waits.
     /// </summary>
     private async Task RenewAsync(ClusterView view, ObservedPostgres observed, CancellationToken ct)
     {
         bool renewed;
         try
         {
-            renewed = await Bounded.RunAsync(options.RetryTimeout, dcs.RenewLeaderAsync, ct).ConfigureAwait(false);
+            renewed = await Retry.RunAsync("renew the leader lease", dcs.RenewLeaderAsync, primary: true, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (HaLoop.IsDcsFailure(ex, ct))
         {
@@ -75,7 +76,8 @@ internal sealed partial class HaExecutor
             return;
         }
 
-        await AfterRenewAsync(view, observed.State!, ct).ConfigureAwait(false);
+        if (!observed.IsStale)
+            await AfterRenewAsync(view, observed.State!, ct).ConfigureAwait(false);
     }
 
     /// <summary>The leader's housekeeping: its position for candidates, slots for every member, the synchronous standby, a finished request.</summary>
