@@ -52,6 +52,10 @@ internal sealed partial class HaExecutor
         bool renewed;
         try
         {
+            // This cycle's member update may have renewed the lease already: move the fence to it, so the fence and the
+            // retry cutoff below stand on the same renewal (LeaseClock) and a stall cannot fence a lease still valid.
+            if (dcs.LeaseDeadline != 0)
+                _ = ArmFence();
             renewed = await Retry.RunAsync("renew the leader lease", dcs.RenewLeaderAsync, primary: true, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (HaLoop.IsDcsFailure(ex, ct))
