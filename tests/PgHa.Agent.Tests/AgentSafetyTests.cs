@@ -139,6 +139,31 @@ public sealed class AgentSafetyTests
         await cluster.WaitForAsync(v => v.Leader is { } l && l != old.Name && v.Members[l].Role == "primary", TimeSpan.FromSeconds(15), "a new leader after resume");
     }
 
+    [Fact]
+    public async Task Stopping_a_paused_leader_agent_leaves_its_primary_running_and_writable()
+    {
+        await using var cluster = await AgentCluster.StartAsync();
+        var leader = await cluster.WaitForHealthyAsync();
+        await Writer.CreateTableAsync(leader);
+        var postmaster = leader.PostmasterPid();
+        Assert.Equal(0, (await cluster.CtlAsync("pause")).ExitCode);
+
+        await leader.StopAsync();
+        Assert.Equal(0, leader.ExitCode);
+        // Longer than the 4 s lease: the leader key expires, and a watchdog left armed would have fenced the server.
+        for (var id = 1; id <= 20; id++)
+        {
+            await leader.ExecuteAsync($"INSERT INTO writes(id) VALUES ({id})");
+            Assert.Equal(postmaster, leader.PostmasterPid());
+            await Task.Delay(400);
+        }
+
+        Assert.Equal(1, await WritableNodesAsync(cluster));
+        Assert.False(await leader.ScalarAsync<bool>("SELECT pg_is_in_recovery()"));
+        Assert.Contains("leaves PostgreSQL running", leader.LogTail(20));
+        leader.KillPostmaster();
+    }
+
     /// <summary>How many nodes accept a write right now (a node that does not answer counts as not writable).</summary>
     private static async Task<int> WritableNodesAsync(AgentCluster cluster)
     {

@@ -44,15 +44,20 @@ internal sealed partial class HaExecutor
     }
 
     /// <summary>
-    /// Keeps the key. A definite loss (the lease or key is gone) demotes at once; a DCS error keeps the primary only
-    /// while the lease certainly has not run out, then demotes (the fence covers a loop too stuck to get there).
+    /// Keeps the key. A definite loss (the lease or key is gone) demotes at once; DCS errors are retried until the
+    /// lease's cutoff, then it demotes (the fence covers a loop too stuck to get there). On a stale state (a slow state
+    /// query) the lease is kept but the housekeeping, which needs the server's current position, waits.
     /// </summary>
     private async Task RenewAsync(ClusterView view, ObservedPostgres observed, CancellationToken ct)
     {
         bool renewed;
         try
         {
-            renewed = await Bounded.RunAsync(options.RetryTimeout, dcs.RenewLeaderAsync, ct).ConfigureAwait(false)
+            // This cycle's member update may have renewed the lease already: move the fence to it, so the fence and the
+            // retry cutoff below stand on the same renewal (LeaseClock) and a stall cannot fence a lease still valid.
+            if (dcs.LeaseDeadline != 0)
+                _ = ArmFence();
+            renewed = await Retry.RunAsync("renew the leader lease", dcs.RenewLeaderAsync, primary: true, ct).ConfigureAwait(false)
                       || await RetakeKeyAsync(view, observed, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (HaLoop.IsDcsFailure(ex, ct))
@@ -77,7 +82,8 @@ internal sealed partial class HaExecutor
             return;
         }
 
-        await AfterRenewAsync(view, observed.State!, ct).ConfigureAwait(false);
+        if (!observed.IsStale)
+            await AfterRenewAsync(view, observed.State!, ct).ConfigureAwait(false);
     }
 
     /// <summary>

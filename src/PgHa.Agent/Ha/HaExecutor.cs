@@ -23,8 +23,8 @@ internal sealed partial class HaExecutor(
     TimeProvider clock,
     ILogger<HaExecutor> logger)
 {
-    /// <summary>The watchdog fires this long before the lease could expire, so the server is down before any other node can win the key.</summary>
-    internal static readonly TimeSpan FenceMargin = TimeSpan.FromMilliseconds(500);
+    /// <summary>The watchdog fires this long before the lease could expire (<see cref="LeaseClock.FenceMargin"/>).</summary>
+    internal static readonly TimeSpan FenceMargin = LeaseClock.FenceMargin;
 
     /// <summary>A replica pointed at the leader that has not streamed for this long is rewound (it may hold WAL the leader never had).</summary>
     internal static readonly TimeSpan NotStreamingLimit = TimeSpan.FromSeconds(10);
@@ -36,6 +36,8 @@ internal sealed partial class HaExecutor(
     private long? _replicaSlotsCheckedAt;
     private long? _startedAt;
     private long? _notStreamingSince;
+    private LeaseClock? _leaseClock;
+    private DcsRetry? _dcsRetry;
 
     /// <summary>The primary's walsenders as last seen, for the REST status.</summary>
     public IReadOnlyList<ReplicationPeer> LastReplication { get; private set; } = [];
@@ -97,37 +99,12 @@ internal sealed partial class HaExecutor(
                 break;
             case HaActionKind.None:
                 fence.Disarm();
+                if (observed.IsStale)
+                    break; // both act on the replica's state: wait for a fresh one
                 await RewindIfNotStreamingAsync(view, action, local, ct).ConfigureAwait(false);
                 await DropReplicaSlotsAsync(local, ct).ConfigureAwait(false);
                 break;
         }
-    }
-
-    /// <summary>
-    /// No answer from etcd within <c>RetryTimeout</c>. A primary keeps taking writes only while its lease is certainly
-    /// still valid; past that it demotes to a read-only standby (reads go on), because another member may by then hold
-    /// the key. Failsafe mode (staying up while every member still answers) is deliberately not offered: see README.
-    /// </summary>
-    public async Task OnDcsUnreachableAsync(ObservedPostgres observed, CancellationToken ct)
-    {
-        if (observed.Status == LocalPostgresStatus.Stopped)
-        {
-            // e.g. fenced by the watchdog: come back read-only, so reads go on through the outage
-            await postgres.SetNoUpstreamAsync(ct).ConfigureAwait(false);
-            await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
-            return;
-        }
-
-        if (observed.Status != LocalPostgresStatus.RunningPrimary)
-            return;
-        // Keep writing while the next cycle could still renew before the fence fires; demote on our own terms otherwise.
-        var nextChance = Stopwatch.GetTimestamp() + (long)((options.LoopWait + options.RetryTimeout).TotalSeconds * Stopwatch.Frequency);
-        if (dcs.LeaseDeadline != 0 && nextChance < FenceAt(dcs.LeaseDeadline))
-            return;
-        LogDemoteDcsDown(logger, options.Name);
-        await DemoteAsync(ct).ConfigureAwait(false);
-        await postgres.SetNoUpstreamAsync(ct).ConfigureAwait(false);
-        await postgres.StartAsync(wait: false, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -136,6 +113,8 @@ internal sealed partial class HaExecutor(
     /// </summary>
     public async Task ShutDownAsync(CancellationToken ct)
     {
+        if (await LeaveRunningIfPausedAsync(ct).ConfigureAwait(false))
+            return;
         try
         {
             var view = await Bounded.RunAsync(options.RetryTimeout, dcs.LoadAsync, ct).ConfigureAwait(false);
@@ -177,7 +156,13 @@ internal sealed partial class HaExecutor(
             await postgres.DropInactiveSlotAsync(slot, ct).ConfigureAwait(false);
     }
 
-    private static long FenceAt(long leaseDeadline) => leaseDeadline - (long)(FenceMargin.TotalSeconds * Stopwatch.Frequency);
+    /// <summary>The lease's timeline (fence, retry cutoff), on the lease deadline the DCS keeps.</summary>
+    private LeaseClock Lease => _leaseClock ??= new LeaseClock(() => dcs.LeaseDeadline, clock);
+
+    /// <summary>Leader-critical DCS calls, retried until the lease's cutoff.</summary>
+    private DcsRetry Retry => _dcsRetry ??= new DcsRetry(options, Lease, clock, logger);
+
+    private long FenceAt(long leaseDeadline) => Lease.FenceAt(leaseDeadline);
 
     private static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
 
@@ -188,9 +173,6 @@ internal sealed partial class HaExecutor(
             throw new InvalidOperationException($"Member {member} has published no connection address.");
         return (host, port);
     }
-
-    [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "{Member}: etcd unreachable and the lease may have run out: demoting to a read-only standby")]
-    private static partial void LogDemoteDcsDown(ILogger logger, string member);
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Shutdown could not hand the cluster over cleanly: {Reason}")]
     private static partial void LogShutdownIncomplete(ILogger logger, string reason);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using PgHa.Agent.Configuration;
 using PgHa.Agent.Dcs;
 using PgHa.Agent.Dcs.Etcd;
@@ -11,9 +10,9 @@ namespace PgHa.Agent.Ha;
 
 /// <summary>
 /// The HA loop: every <c>LoopWait</c>, or at once when the leader, failover, sync or config key changes (a watch, not
-/// polling), it observes the local server, reads the cluster from etcd, publishes this member, decides
-/// (<see cref="HaDecider"/>) and acts (<see cref="HaExecutor"/>). One cycle at a time; every DCS call is bounded by
-/// <c>RetryTimeout</c>.
+/// polling), it observes the local server (<see cref="StateProbe"/>), reads the cluster from etcd, publishes this
+/// member, decides (<see cref="HaDecider"/>) and acts (<see cref="HaExecutor"/>). One cycle at a time; DCS calls are
+/// retried within <c>RetryTimeout</c>, or by a primary until its lease's cutoff (<see cref="DcsRetry"/>).
 /// </summary>
 internal sealed partial class HaLoop(
     AgentOptions options,
@@ -26,6 +25,8 @@ internal sealed partial class HaLoop(
     ILogger<HaLoop> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly StateProbe _probe = new(options, postgres);
+    private DcsRetry? _dcsRetry;
     private long _watchFrom;
     private string? _lastDecision;
 
@@ -69,19 +70,22 @@ internal sealed partial class HaLoop(
         await executor.ShutDownAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    private DcsRetry Retry => _dcsRetry ??= new DcsRetry(options, new LeaseClock(() => dcs.LeaseDeadline, clock), clock, logger);
+
     private async Task CycleAsync(CancellationToken ct)
     {
-        var observed = await ObserveAsync(ct).ConfigureAwait(false);
+        var observed = await _probe.ObserveAsync(ct).ConfigureAwait(false);
+        var primary = observed.Status == LocalPostgresStatus.RunningPrimary;
         ClusterView view;
         try
         {
-            view = await Bounded.RunAsync(options.RetryTimeout, dcs.LoadAsync, ct).ConfigureAwait(false);
+            view = await Retry.RunAsync("read the cluster", dcs.LoadAsync, primary, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsDcsFailure(ex, ct))
         {
             LogDcsUnreachable(logger, ex.Message);
             await executor.OnDcsUnreachableAsync(observed, ct).ConfigureAwait(false);
-            observed = await ObserveAsync(ct).ConfigureAwait(false); // the server may have been demoted just now
+            observed = await _probe.ObserveAsync(ct).ConfigureAwait(false); // the server may have been demoted just now
             Publish(null, observed, new HaAction(HaActionKind.None, "DCS unreachable: " + ex.Message), dcsSeen: false);
             return;
         }
@@ -90,7 +94,7 @@ internal sealed partial class HaLoop(
         var local = observed.ToLocal(view);
         try
         {
-            await Bounded.RunAsync(options.RetryTimeout, c => dcs.TouchMemberAsync(observed.ToMemberStatus(options), c), ct).ConfigureAwait(false);
+            await Retry.OnceAsync(async c => { await dcs.TouchMemberAsync(observed.ToMemberStatus(options), c).ConfigureAwait(false); return 0; }, primary, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsDcsFailure(ex, ct))
         {
@@ -100,14 +104,14 @@ internal sealed partial class HaLoop(
         if (requests.TryTake(out var kind, out var completion))
             await executor.HandleRequestAsync(kind, completion, view, local, ct).ConfigureAwait(false);
 
-        var action = HaDecider.Decide(view, local, options, clock.GetUtcNow());
+        var action = StateProbe.Gate(HaDecider.Decide(view, local, options, clock.GetUtcNow()), observed);
         var decision = $"{action.Kind}: {action.Reason}";
         if (decision != _lastDecision)
             LogDecision(logger, options.Name, decision);
         _lastDecision = decision;
         await executor.ExecuteAsync(action, view, observed, local, ct).ConfigureAwait(false);
-        if (action.Kind != HaActionKind.None)
-            observed = await ObserveAsync(ct).ConfigureAwait(false); // publish what the action made of the server, not what it was
+        if (action.Kind is not (HaActionKind.None or HaActionKind.RenewLeadership))
+            observed = await _probe.ObserveAsync(ct).ConfigureAwait(false); // publish what the action made of the server, not what it was
         Publish(view, observed, action, dcsSeen: true);
     }
 
@@ -124,25 +128,6 @@ internal sealed partial class HaLoop(
             dcs.LeaseDeadline,
             Stopwatch.GetTimestamp(),
             executor.LastReplication));
-    }
-
-    /// <summary>Looks at the local server: not initialised, stopped, running but not answering, or a primary/replica with its positions.</summary>
-    private async Task<ObservedPostgres> ObserveAsync(CancellationToken ct)
-    {
-        if (!postgres.IsInitialized)
-            return new ObservedPostgres(LocalPostgresStatus.NotInitialized, null, "uninitialized");
-        try
-        {
-            var s = await Bounded.RunAsync(options.RetryTimeout, postgres.QueryStateAsync, ct).ConfigureAwait(false);
-            return new ObservedPostgres(s.IsPrimary ? LocalPostgresStatus.RunningPrimary : LocalPostgresStatus.RunningReplica, s, "running");
-        }
-        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException && !ct.IsCancellationRequested)
-        {
-            var running = await postgres.IsRunningAsync(ct).ConfigureAwait(false);
-            return running
-                ? new ObservedPostgres(LocalPostgresStatus.Unreachable, null, "starting")
-                : new ObservedPostgres(LocalPostgresStatus.Stopped, null, "stopped");
-        }
     }
 
     internal static bool IsDcsFailure(Exception ex, CancellationToken ct)

@@ -8,6 +8,12 @@ namespace PgHa.Agent.Ha;
 /// <summary>The local server as one cycle found it, and how it is published to the DCS.</summary>
 internal sealed record ObservedPostgres(LocalPostgresStatus Status, PostgresState? State, string StateName)
 {
+    /// <summary>
+    /// The state query has not answered within <c>RetryTimeout</c> and still runs (a loaded server): this is the last
+    /// observation, or <see cref="LocalPostgresStatus.Unreachable"/> if there was none. Decisions that need a fresh state wait.
+    /// </summary>
+    public bool IsStale { get; init; }
+
     /// <summary>The decider's input: the upstream mapped from <c>host:port</c> to the member with that connection address.</summary>
     public LocalPostgres ToLocal(ClusterView view)
     {

@@ -28,12 +28,15 @@ internal sealed partial class PostgresController
         """;
 
     /// <summary>Asks the server for its role, WAL positions, timeline and upstream in one round trip.</summary>
-    public async Task<PostgresState> QueryStateAsync(CancellationToken ct)
+    public Task<PostgresState> QueryStateAsync(CancellationToken ct) => QueryStateAsync(TimeSpan.FromSeconds(30), ct);
+
+    /// <summary>The same, letting the query run for up to <paramref name="queryTimeout"/> (a loaded server answers slowly).</summary>
+    public async Task<PostgresState> QueryStateAsync(TimeSpan queryTimeout, CancellationToken ct)
     {
         var connection = new NpgsqlConnection(ConnectionString);
         await using var _ = connection.ConfigureAwait(false);
         await connection.OpenAsync(ct).ConfigureAwait(false);
-        var command = new NpgsqlCommand(StateSql, connection);
+        var command = new NpgsqlCommand(StateSql, connection) { CommandTimeout = (int)Math.Ceiling(queryTimeout.TotalSeconds) };
         await using var __ = command.ConfigureAwait(false);
         var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         await using var ___ = reader.ConfigureAwait(false);
