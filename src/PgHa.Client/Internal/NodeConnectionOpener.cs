@@ -33,8 +33,10 @@ internal static class NodeConnectionOpener
                 {
                     await open.WaitAsync(loss.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (loss.IsCancellationRequested && !open.IsCompleted)
+                catch (OperationCanceledException) when (loss.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
+                    // The node was lost while this open waited (the open may have finished in the same instant: its
+                    // connection is on a lost node all the same).
                     _ = DisposeWhenDoneAsync(open, connection);
                     return false;
                 }
