@@ -46,6 +46,7 @@ public sealed class FailoverEligibilityTests
     {
         var options = Options();
         options.FailoverPriority = priority;
+        Assert.DoesNotContain(AgentOptionsValidator.Validate(options), e => e.Contains("FailoverPriority", StringComparison.Ordinal));
         var view = new ClusterView(1, null, 0, "7301", new Dictionary<string, MemberStatus>(), null, null, 100);
 
         var action = HaDecider.Decide(view, new(LocalPostgresStatus.RunningReplica, 100, 1), options, Now);

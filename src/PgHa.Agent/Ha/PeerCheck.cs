@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using PgHa.Agent.Configuration;
@@ -18,6 +19,8 @@ internal sealed partial class PeerCheck(AgentOptions options, ILogger<PeerCheck>
     internal static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
 
     private readonly HttpClient _http = Rest.RestHttpClient.Create(options, Budget); // with TLS, the members' CA and our client certificate
+    private string? _lastRefusal;
+    private long _lastRefusalLogged;
 
     /// <summary>What one member answered on <c>GET /patroni</c>: its role, state, timeline and WAL position (a replica's: received or replayed, whichever is further).</summary>
     internal sealed record PeerStatus(string Name, string? Role, string? State, int? Timeline, long? WalPosition);
@@ -30,10 +33,16 @@ internal sealed partial class PeerCheck(AgentOptions options, ILogger<PeerCheck>
         var asked = view.Members.Where(m => m.Key != options.Name).Select(m => AskAsync(m.Key, m.Value.ApiUrl, budget.Token));
         var answers = await Task.WhenAll(asked).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
-        if (Refusal(view, options, PositionOf(mine), mine?.Timeline ?? 0, answers.OfType<PeerStatus>()) is not { } reason)
-            return true;
-        LogRefused(logger, options.Name, reason);
-        return false;
+        var reason = Refusal(view, options, PositionOf(mine), mine?.Timeline ?? 0, answers.OfType<PeerStatus>());
+        // Logged when the reason changes, then every 10 s while it lasts, not every cycle.
+        if (reason is not null && (reason != _lastRefusal || Stopwatch.GetElapsedTime(_lastRefusalLogged) > TimeSpan.FromSeconds(10)))
+        {
+            LogRefused(logger, options.Name, reason);
+            _lastRefusalLogged = Stopwatch.GetTimestamp();
+        }
+
+        _lastRefusal = reason;
+        return reason is null;
     }
 
     /// <summary>Why this member must not race, given what its peers answered; <see langword="null"/> if nothing stands in the way.</summary>
