@@ -55,8 +55,13 @@ internal sealed partial class HaExecutor
         {
             // This cycle's member update may have renewed the lease already: move the fence to it, so the fence and the
             // retry cutoff below stand on the same renewal (LeaseClock) and a stall cannot fence a lease still valid.
-            if (dcs.LeaseDeadline != 0)
-                _ = ArmFence();
+            // A watchdog that does not acknowledge is a fence that would not fire: step down, even if a new one would start.
+            if (dcs.LeaseDeadline != 0 && !ArmFence())
+            {
+                await StepDownWithoutFenceAsync(ct).ConfigureAwait(false);
+                return;
+            }
+
             renewed = await Retry.RunAsync("renew the leader lease", dcs.RenewLeaderAsync, primary: true, ct).ConfigureAwait(false)
                       || await RetakeKeyAsync(view, observed, ct).ConfigureAwait(false);
         }
@@ -77,13 +82,19 @@ internal sealed partial class HaExecutor
 
         if (!ArmFence())
         {
-            await DemoteAsync(ct).ConfigureAwait(false);
-            await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
+            await StepDownWithoutFenceAsync(ct).ConfigureAwait(false);
             return;
         }
 
         if (!observed.IsStale)
             await AfterRenewAsync(view, observed.State!, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>No fence, no leadership (Patroni's <c>watchdog: required</c>): the server goes read-only before the key is given up.</summary>
+    private async Task StepDownWithoutFenceAsync(CancellationToken ct)
+    {
+        await DemoteAsync(ct).ConfigureAwait(false);
+        await dcs.ReleaseLeaderAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>
