@@ -53,7 +53,8 @@ public sealed class AgentSafetyTests
             await Task.Delay(300);
         }
 
-        Assert.True(await leader.ScalarAsync<bool>("SELECT pg_is_in_recovery()")); // still serves reads
+        // It serves reads again as a standby: demoted at its lease's cutoff, or fenced mid-demotion and started read-only.
+        await Poll.UntilAsync(() => leader.ScalarAsync<bool>("SELECT pg_is_in_recovery()"), cluster, TimeSpan.FromSeconds(15), "the old primary to serve reads as a standby");
 
         await cluster.Etcd.Members[0].StartAsync();
         // etcd extends leases across its own restart, so the old keys may still stand: wait for the servers, not the keys.
