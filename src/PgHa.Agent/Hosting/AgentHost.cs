@@ -114,6 +114,7 @@ internal static class AgentHost
         services.AddSingleton<OperatorRequests>();
         services.AddSingleton<SyncStandbys>();
         services.AddSingleton<PeerCheck>();
+        services.AddSingleton<ClusterViewCache>();
         services.AddSingleton<HaExecutor>();
         services.AddHostedService<HaLoop>();
         services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));

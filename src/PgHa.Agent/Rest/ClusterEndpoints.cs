@@ -7,23 +7,21 @@ using PgHa.Agent.Ha;
 
 namespace PgHa.Agent.Rest;
 
-/// <summary><c>/cluster</c>, <c>/history</c>, <c>/config</c> (from the HA loop's last DCS read) and <c>/metrics</c> (Prometheus text).</summary>
+/// <summary><c>/cluster</c>, <c>/history</c>, <c>/config</c> (from <see cref="ClusterViewCache"/>) and <c>/metrics</c> (Prometheus text).</summary>
 internal static class ClusterEndpoints
 {
     public static void Map(WebApplication app)
     {
-        // Served from the HA loop's last DCS read (at most LoopWait old), not read per request: anonymous callers
-        // must not be able to load etcd.
-        app.MapGet("/cluster", (AgentState state, AgentOptions options)
-            => state.Current.View is { } view ? Results.Json(ClusterReport.Json(view, options.Scope)) : NoView());
-        app.MapGet("/history", (AgentState state)
-            => state.Current.View is { } view ? Results.Text(view.History ?? "[]", "application/json") : NoView());
-        app.MapGet("/config", (AgentState state)
-            => state.Current.View is not { } view ? NoView() : view.Config is { } config ? Results.Text(config, "application/json") : Results.StatusCode(502));
+        // One etcd read shared by every request within a quarter second (ClusterViewCache): anonymous callers cannot
+        // load etcd, and a caller never sees the cluster as it was before a switchover or failover it already waited for.
+        app.MapGet("/cluster", async (ClusterViewCache cache, AgentOptions options, CancellationToken ct)
+            => Results.Json(ClusterReport.Json(await cache.GetAsync(ct).ConfigureAwait(false), options.Scope)));
+        app.MapGet("/history", async (ClusterViewCache cache, CancellationToken ct)
+            => Results.Text((await cache.GetAsync(ct).ConfigureAwait(false)).History ?? "[]", "application/json"));
+        app.MapGet("/config", async (ClusterViewCache cache, CancellationToken ct)
+            => (await cache.GetAsync(ct).ConfigureAwait(false)).Config is { } config ? Results.Text(config, "application/json") : Results.StatusCode(502));
         app.MapGet("/metrics", (AgentState state, AgentOptions options) => Results.Text(Metrics(state, options), "text/plain; version=0.0.4"));
     }
-
-    private static IResult NoView() => Results.Text("no cluster view yet: the agent has not read the DCS", "text/plain", statusCode: 503);
 
     /// <summary>Patroni's metric names (dashboards built for Patroni keep working), labelled with scope and name.</summary>
     internal static string Metrics(AgentState state, AgentOptions options)
